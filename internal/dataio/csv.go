@@ -1,6 +1,7 @@
 package dataio
 
 import (
+	"bufio"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -220,30 +221,57 @@ func ReadCSVWith(r io.Reader, name string, opts *ReadOptions) (*Table, error) {
 }
 
 // WriteCSV writes a header line and the rows to w, formatting numbers with
-// strconv.FormatFloat(v, 'g', -1, 64) so they read back exactly. Every row
-// must have len(header) values.
+// strconv.FormatFloat(v, 'g', -1, 64) so they read back exactly. Header
+// names are quoted where the reader would otherwise misread them. Every row
+// must have len(header) values; names must be non-empty and distinct.
 func WriteCSV(w io.Writer, header []string, rows [][]float64) error {
-	cw := csv.NewWriter(w)
-	if err := cw.Write(header); err != nil {
-		return err
+	bw := bufio.NewWriterSize(w, 32<<10)
+	seen := make(map[string]bool, len(header))
+	for j, h := range header {
+		if strings.TrimSpace(h) == "" {
+			return &Error{Line: 1, Err: ErrHeader, Detail: fmt.Sprintf("empty name for column %d in header", j+1)}
+		}
+		if seen[h] {
+			return &Error{Line: 1, Err: ErrDuplicateHeader, Detail: fmt.Sprintf("duplicate column %q", h)}
+		}
+		seen[h] = true
+		if j > 0 {
+			bw.WriteByte(',')
+		}
+		writeName(bw, h)
 	}
-	rec := make([]string, len(header))
+	bw.WriteByte('\n')
 	var buf []byte
 	for i, r := range rows {
 		if len(r) != len(header) {
 			return &Error{Line: i + 2, Err: ErrRagged,
 				Detail: fmt.Sprintf("row %d has %d values, header has %d", i, len(r), len(header))}
 		}
+		buf = buf[:0]
 		for j, v := range r {
-			buf = strconv.AppendFloat(buf[:0], v, 'g', -1, 64)
-			rec[j] = string(buf)
+			if j > 0 {
+				buf = append(buf, ',')
+			}
+			buf = strconv.AppendFloat(buf, v, 'g', -1, 64)
 		}
-		if err := cw.Write(rec); err != nil {
+		buf = append(buf, '\n')
+		if _, err := bw.Write(buf); err != nil {
 			return err
 		}
 	}
-	cw.Flush()
-	return cw.Error()
+	return bw.Flush()
+}
+
+// writeName writes a header cell, quoted when it holds a separator, a quote,
+// a line break, surrounding space, or starts with the comment character.
+func writeName(w *bufio.Writer, s string) {
+	if !strings.ContainsAny(s, ",\"\r\n") && s[0] != '#' && strings.TrimSpace(s) == s {
+		w.WriteString(s)
+		return
+	}
+	w.WriteByte('"')
+	w.WriteString(strings.ReplaceAll(s, `"`, `""`))
+	w.WriteByte('"')
 }
 
 func fmtNum(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
