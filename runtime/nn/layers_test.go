@@ -2,6 +2,7 @@ package nn
 
 import (
 	"fmt"
+	"math"
 	"testing"
 )
 
@@ -49,5 +50,57 @@ func TestMLPGrad(t *testing.T) {
 			m := NewMLP(c.sizes, c.act, NewRNG(5))
 			checkLayer(t, seqLayer{m.Sequential}, c.batch, nil, 6, 1e-6)
 		})
+	}
+}
+
+func TestConv2dGrad(t *testing.T) {
+	for _, c := range []struct{ inC, outC, h, w, k, stride, pad, batch int }{
+		{1, 1, 3, 3, 3, 1, 0, 1},
+		{2, 3, 5, 4, 3, 1, 1, 2},
+		{3, 2, 6, 6, 3, 2, 1, 2},
+		{2, 2, 5, 5, 2, 2, 0, 3},
+		{1, 4, 4, 4, 1, 1, 0, 1},
+	} {
+		t.Run(fmt.Sprintf("%+v", c), func(t *testing.T) {
+			l := NewConv2d(c.inC, c.outC, c.h, c.w, c.k, c.stride, c.pad, NewRNG(1))
+			randomizeParams(l, 2)
+			checkLayer(t, l, c.batch, nil, 3, 1e-7)
+		})
+	}
+}
+
+// TestConv2dDirect compares Conv2d with the convolution sum written out.
+func TestConv2dDirect(t *testing.T) {
+	l := NewConv2d(2, 3, 5, 4, 3, 2, 1, NewRNG(1))
+	randomizeParams(l, 2)
+	const b = 2
+	x := randVec(NewRNG(3), b*l.InSize())
+	y := make([]float64, b*l.OutSize())
+	l.Forward(x, y, b)
+	oh, ow := l.OutH(), l.OutW()
+	if oh != 3 || ow != 2 {
+		t.Fatalf("output %dx%d, want 3x2", oh, ow)
+	}
+	for n := 0; n < b; n++ {
+		for co := 0; co < 3; co++ {
+			for i := 0; i < oh; i++ {
+				for j := 0; j < ow; j++ {
+					s := l.Bias[co]
+					for ci := 0; ci < 2; ci++ {
+						for ki := 0; ki < 3; ki++ {
+							for kj := 0; kj < 3; kj++ {
+								ih, iw := 2*i-1+ki, 2*j-1+kj
+								if ih >= 0 && ih < 5 && iw >= 0 && iw < 4 {
+									s += l.Weight[((co*2+ci)*3+ki)*3+kj] * x[((n*2+ci)*5+ih)*4+iw]
+								}
+							}
+						}
+					}
+					if got := y[((n*3+co)*oh+i)*ow+j]; math.Abs(got-s) > 1e-13 {
+						t.Fatalf("y[%d,%d,%d,%d] = %v, want %v", n, co, i, j, got, s)
+					}
+				}
+			}
+		}
 	}
 }
