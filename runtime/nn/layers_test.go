@@ -1,9 +1,12 @@
 package nn
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"testing"
+
+	"gonum.org/v1/gonum/diff/fd"
 )
 
 func TestDenseGrad(t *testing.T) {
@@ -103,4 +106,180 @@ func TestConv2dDirect(t *testing.T) {
 			}
 		}
 	}
+}
+
+func TestGroupNormGrad(t *testing.T) {
+	for _, c := range []struct{ c, s, g, batch int }{{4, 3, 2, 1}, {6, 4, 3, 2}, {4, 1, 1, 3}, {3, 5, 3, 2}} {
+		t.Run(fmt.Sprintf("%+v", c), func(t *testing.T) {
+			l := NewGroupNorm(c.c, c.s, c.g)
+			randomizeParams(l, 2)
+			checkLayer(t, l, c.batch, nil, 3, 1e-6)
+		})
+	}
+}
+
+func TestGroupNormNormalises(t *testing.T) {
+	l := NewGroupNorm(4, 5, 2)
+	x := randVec(NewRNG(1), 2*20)
+	for i := range x {
+		x[i] = 3 + 10*x[i]
+	}
+	y := make([]float64, len(x))
+	l.Forward(x, y, 2)
+	for grp := 0; grp < 4; grp++ { // 2 samples × 2 groups of 10 values
+		v := y[grp*10 : (grp+1)*10]
+		m, s2 := 0.0, 0.0
+		for _, e := range v {
+			m += e
+		}
+		m /= 10
+		for _, e := range v {
+			s2 += (e - m) * (e - m)
+		}
+		s2 /= 10
+		if math.Abs(m) > 1e-12 || math.Abs(s2-1) > 1e-5 {
+			t.Errorf("group %d: mean %v, variance %v; want 0, 1", grp, m, s2)
+		}
+	}
+}
+
+// gruLayer views a GRU cell as a Layer on the concatenation [x, h].
+type gruLayer struct{ g *GRUCell }
+
+func (l gruLayer) InSize() int             { return l.g.In + l.g.Hidden }
+func (l gruLayer) OutSize() int            { return l.g.Hidden }
+func (l gruLayer) Params() []float64       { return l.g.Params() }
+func (l gruLayer) ParamSpecs() []ParamSpec { return l.g.ParamSpecs() }
+func (l gruLayer) SetParams(p []float64)   { l.g.SetParams(p) }
+func (l gruLayer) split(xh []float64, b int) (x, h []float64) {
+	I, H := l.g.In, l.g.Hidden
+	x, h = make([]float64, b*I), make([]float64, b*H)
+	for r := 0; r < b; r++ {
+		copy(x[r*I:(r+1)*I], xh[r*(I+H):])
+		copy(h[r*H:(r+1)*H], xh[r*(I+H)+I:])
+	}
+	return x, h
+}
+func (l gruLayer) Forward(xh, y []float64, b int) {
+	x, h := l.split(xh, b)
+	l.g.Forward(x, h, y, b)
+}
+func (l gruLayer) VJP(xh, y, gy, gxh, gp []float64, b int) {
+	I, H := l.g.In, l.g.Hidden
+	x, h := l.split(xh, b)
+	if gxh == nil {
+		l.g.VJP(x, h, gy, nil, nil, gp, b)
+		return
+	}
+	gx, gh := make([]float64, b*I), make([]float64, b*H)
+	l.g.VJP(x, h, gy, gx, gh, gp, b)
+	for r := 0; r < b; r++ {
+		copy(gxh[r*(I+H):], gx[r*I:(r+1)*I])
+		copy(gxh[r*(I+H)+I:], gh[r*H:(r+1)*H])
+	}
+}
+
+func TestGRUCellGrad(t *testing.T) {
+	for _, c := range []struct{ in, hidden, batch int }{{1, 1, 1}, {3, 4, 1}, {2, 5, 3}, {4, 2, 2}} {
+		t.Run(fmt.Sprintf("%+v", c), func(t *testing.T) {
+			g := NewGRUCell(c.in, c.hidden, NewRNG(1))
+			checkLayer(t, gruLayer{g}, c.batch, nil, 3, 1e-7)
+		})
+	}
+}
+
+// TestGRUCellEquations checks one step against the equations evaluated by
+// hand for a 1×1 cell.
+func TestGRUCellEquations(t *testing.T) {
+	g := NewGRUCell(1, 1, nil)
+	// weight_ih = (r, z, n) = (0.1, 0.2, 0.3); weight_hh = (0.4, 0.5, 0.6);
+	// bias_ih = (0.01, 0.02, 0.03); bias_hh = (0.04, 0.05, 0.06).
+	copy(g.Params(), []float64{0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.01, 0.02, 0.03, 0.04, 0.05, 0.06})
+	x, h := 2.0, -1.0
+	sig := func(v float64) float64 { return 1 / (1 + math.Exp(-v)) }
+	r := sig(0.1*x + 0.01 + 0.4*h + 0.04)
+	z := sig(0.2*x + 0.02 + 0.5*h + 0.05)
+	n := math.Tanh(0.3*x + 0.03 + r*(0.6*h+0.06))
+	want := (1-z)*n + z*h
+	out := make([]float64, 1)
+	g.Forward([]float64{x}, []float64{h}, out, 1)
+	if math.Abs(out[0]-want) > 1e-15 {
+		t.Errorf("h' = %v, want %v", out[0], want)
+	}
+}
+
+func TestTimeConcat(t *testing.T) {
+	c := TimeConcat{Dim: 2}
+	x := []float64{1, 2, 3, 4}
+	y := make([]float64, 6)
+	c.Forward(x, 0.5, y, 2)
+	closeVec(t, "y", y, []float64{1, 2, 0.5, 3, 4, 0.5}, 0)
+	dy := make([]float64, 6)
+	c.Tangent([]float64{7, 8, 9, 10}, dy, 2)
+	closeVec(t, "dy", dy, []float64{7, 8, 0, 9, 10, 0}, 0)
+	gx := make([]float64, 4)
+	gt := c.VJP([]float64{1, 2, 3, 4, 5, 6}, gx, 2)
+	closeVec(t, "gx", gx, []float64{1, 2, 4, 5}, 0)
+	if gt != 9 {
+		t.Errorf("gt = %v, want 9", gt)
+	}
+
+	// f(h, t) = MLP([h, t]): the gradient with respect to t matches
+	// finite differences.
+	m := NewMLP([]int{3, 8, 2}, Tanh, NewRNG(1))
+	h := []float64{0.3, -0.2}
+	in := make([]float64, 3)
+	out := make([]float64, 2)
+	gy := []float64{0.7, -1.1}
+	f := func(tt float64) float64 {
+		c.Forward(h, tt, in, 1)
+		m.Forward(in, out, 1)
+		return dot(gy, out)
+	}
+	c.Forward(h, 0.4, in, 1)
+	gin := make([]float64, 3)
+	m.VJP(in, gy, gin, nil, 1)
+	got := c.VJP(gin, nil, 1)
+	closeVec(t, "df/dt", []float64{got}, []float64{fd.Derivative(f, 0.4, central)}, 1e-8)
+}
+
+func TestDropout(t *testing.T) {
+	if _, err := NewDropout(3, 1, nil); !errors.Is(err, ErrBadConfig) {
+		t.Errorf("p = 1: err = %v, want ErrBadConfig", err)
+	}
+	d, err := NewDropout(1000, 0.3, NewRNG(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := make([]float64, 2000)
+	for i := range x {
+		x[i] = 1
+	}
+	y := make([]float64, 2000)
+	d.Forward(x, y, 2)
+	zeros, sum := 0, 0.0
+	for _, v := range y {
+		switch {
+		case v == 0:
+			zeros++
+		case math.Abs(v-1/0.7) > 1e-15:
+			t.Fatalf("kept value %v, want 1/0.7", v)
+		}
+		sum += v
+	}
+	// 2000 Bernoulli(0.3) draws: mean 600, sd ≈ 20.5.
+	if zeros < 500 || zeros > 700 {
+		t.Errorf("%d of 2000 dropped, want about 600", zeros)
+	}
+	gy := randVec(NewRNG(2), 2000)
+	gx := make([]float64, 2000)
+	d.VJP(x, y, gy, gx, nil, 2)
+	for i := range gx {
+		if want := gy[i] * y[i]; gx[i] != want { // x = 1, so y is the mask
+			t.Fatalf("gx[%d] = %v, want %v", i, gx[i], want)
+		}
+	}
+	d.Training = false
+	d.Forward(x, y, 2)
+	closeVec(t, "eval", y, x, 0)
 }
