@@ -1,74 +1,136 @@
-// Package simd holds the vector kernels that nodekit's hot loops run: dot,
-// axpy, scal, gemv and gemm, plus the fused pieces a dense layer needs.
-//
-// All matrices are row-major with an explicit leading dimension (stride).
-// The implementation is chosen once at start-up with cpuid; a pure-Go
-// fallback runs everywhere else.
 package simd
+
+import "fmt"
 
 // Dot returns Σ x[i]·y[i] over len(x) elements (len(y) ≥ len(x)).
 func Dot(x, y []float64) float64 {
-	s := 0.0
-	for i, v := range x {
-		s += v * y[i]
+	if len(y) < len(x) {
+		panic(fmt.Sprintf("simd: Dot: len(y)=%d < len(x)=%d", len(y), len(x)))
 	}
-	return s
+	if asmBuild && useAVX2 {
+		return dotAVX2(x, y)
+	}
+	return dotGeneric(x, y)
 }
 
-// Axpy computes y += alpha·x over len(x) elements.
+// Axpy computes y += alpha·x over len(x) elements (len(y) ≥ len(x)).
 func Axpy(alpha float64, x, y []float64) {
-	for i, v := range x {
-		y[i] += alpha * v
+	if len(y) < len(x) {
+		panic(fmt.Sprintf("simd: Axpy: len(y)=%d < len(x)=%d", len(y), len(x)))
 	}
+	if asmBuild && useAVX2 {
+		axpyAVX2(alpha, x, y)
+		return
+	}
+	axpyGeneric(alpha, x, y)
 }
 
 // Scal computes x *= alpha.
 func Scal(alpha float64, x []float64) {
-	for i := range x {
-		x[i] *= alpha
+	if asmBuild && useAVX2 {
+		scalAVX2(alpha, x)
+		return
+	}
+	scalGeneric(alpha, x)
+}
+
+// checkMatrix panics unless a holds an r×c row-major matrix with leading
+// dimension ld.
+func checkMatrix(fn, name string, r, c int, a []float64, ld int) {
+	if r < 0 || c < 0 {
+		panic(fmt.Sprintf("simd: %s: negative dimension %d×%d for %s", fn, r, c, name))
+	}
+	if ld < max(c, 1) {
+		panic(fmt.Sprintf("simd: %s: leading dimension %d of %s < %d columns", fn, ld, name, c))
+	}
+	if r > 0 && c > 0 && len(a) < (r-1)*ld+c {
+		panic(fmt.Sprintf("simd: %s: len(%s)=%d too short for %d×%d with stride %d", fn, name, len(a), r, c, ld))
+	}
+}
+
+func checkVector(fn, name string, n int, x []float64) {
+	if len(x) < n {
+		panic(fmt.Sprintf("simd: %s: len(%s)=%d < %d", fn, name, len(x), n))
 	}
 }
 
 // Gemv computes y = alpha·A·x + beta·y for an m×n row-major A with
-// leading dimension lda.
+// leading dimension lda (x has length n, y length m).
 func Gemv(m, n int, alpha float64, a []float64, lda int, x []float64, beta float64, y []float64) {
-	for i := 0; i < m; i++ {
-		y[i] = alpha*Dot(a[i*lda:i*lda+n], x) + beta*y[i]
+	checkMatrix("Gemv", "a", m, n, a, lda)
+	checkVector("Gemv", "x", n, x)
+	checkVector("Gemv", "y", m, y)
+	if m == 0 {
+		return
+	}
+	if n == 0 || alpha == 0 {
+		scaleVec(beta, y[:m])
+		return
+	}
+	if !(asmBuild && useAVX2) {
+		gemvGeneric(m, n, alpha, a, lda, x, beta, y)
+		return
+	}
+	x = x[:n]
+	n4 := n &^ 3
+	var s [4]float64
+	i := 0
+	for ; i+4 <= m; i += 4 {
+		dot4AVX2(a[i*lda:], lda, x, &s)
+		for r := range 4 {
+			row := a[(i+r)*lda : (i+r)*lda+n]
+			for j := n4; j < n; j++ {
+				s[r] += row[j] * x[j]
+			}
+			if beta == 0 {
+				y[i+r] = alpha * s[r]
+			} else {
+				y[i+r] = alpha*s[r] + beta*y[i+r]
+			}
+		}
+	}
+	for ; i < m; i++ {
+		v := alpha * dotAVX2(x, a[i*lda:i*lda+n])
+		if beta == 0 {
+			y[i] = v
+		} else {
+			y[i] = v + beta*y[i]
+		}
 	}
 }
 
 // GemvT computes y = alpha·Aᵀ·x + beta·y for an m×n row-major A with
 // leading dimension lda (y has length n, x length m).
 func GemvT(m, n int, alpha float64, a []float64, lda int, x []float64, beta float64, y []float64) {
-	for j := 0; j < n; j++ {
-		y[j] *= beta
+	checkMatrix("GemvT", "a", m, n, a, lda)
+	checkVector("GemvT", "x", m, x)
+	checkVector("GemvT", "y", n, y)
+	if n == 0 {
+		return
 	}
-	for i := 0; i < m; i++ {
-		Axpy(alpha*x[i], a[i*lda:i*lda+n], y)
+	y = y[:n]
+	scaleVec(beta, y)
+	if m == 0 || alpha == 0 {
+		return
 	}
-}
-
-// Gemm computes C = alpha·op(A)·op(B) + beta·C, row-major, where op(X) is
-// X or Xᵀ. op(A) is m×k, op(B) is k×n, C is m×n.
-func Gemm(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
-	for i := 0; i < m; i++ {
-		for j := 0; j < n; j++ {
-			s := 0.0
-			for p := 0; p < k; p++ {
-				var av, bv float64
-				if transA {
-					av = a[p*lda+i]
-				} else {
-					av = a[i*lda+p]
-				}
-				if transB {
-					bv = b[j*ldb+p]
-				} else {
-					bv = b[p*ldb+j]
-				}
-				s += av * bv
+	if !(asmBuild && useAVX2) {
+		gemvTGeneric(m, n, alpha, a, lda, x, y)
+		return
+	}
+	n4 := n &^ 3
+	var c [4]float64
+	i := 0
+	for ; i+4 <= m; i += 4 {
+		c = [4]float64{alpha * x[i], alpha * x[i+1], alpha * x[i+2], alpha * x[i+3]}
+		axpy4AVX2(&c, a[i*lda:], lda, y)
+		for r := range 4 {
+			row := a[(i+r)*lda : (i+r)*lda+n]
+			for j := n4; j < n; j++ {
+				y[j] += c[r] * row[j]
 			}
-			c[i*ldc+j] = alpha*s + beta*c[i*ldc+j]
 		}
+	}
+	for ; i < m; i++ {
+		axpyAVX2(alpha*x[i], a[i*lda:i*lda+n], y)
 	}
 }

@@ -1,0 +1,595 @@
+//go:build generate
+
+// Command gen writes the AVX2+FMA kernels of package simd with avo.
+//
+// Regenerate (byte for byte what is committed) with
+//
+//	cd runtime/simd/_gen && go run -tags generate gen.go -out ../kernels_amd64.s -stubs ../kernels_amd64.go -pkg simd
+package main
+
+import (
+	"fmt"
+
+	. "github.com/mmcloughlin/avo/build"
+	"github.com/mmcloughlin/avo/gotypes"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+// Micro-kernel tile: 6 rows × 8 columns of C held in 12 ymm accumulators,
+// two ymm of B and one broadcast of A per k step: 15 of the 16 registers.
+const (
+	gemmMR = 6
+	gemmNR = 8
+)
+
+func main() {
+	ConstraintExpr("!noasm")
+
+	genDot()
+	genAxpy()
+	genScal()
+	genDot4()
+	genAxpy4()
+	genGemmKernel()
+	genAddBias()
+	genAddBiasReLU()
+	genReLUBackward()
+	genTanhBackward()
+	genSigmoidBackward()
+
+	Generate()
+}
+
+// gp loads an integer or pointer argument into a fresh general register.
+func gp(c gotypes.Component) GPVirtual {
+	r := GP64()
+	Load(c, r)
+	return r
+}
+
+func header(name, sig string, doc ...string) {
+	TEXT(name, NOSPLIT, sig)
+	Pragma("noescape")
+	Doc(doc...)
+}
+
+// broadcastParam loads a float64 argument and broadcasts it to a ymm register.
+func broadcastParam(name string) VecVirtual {
+	x := Load(Param(name), XMM())
+	y := YMM()
+	VBROADCASTSD(x, y)
+	return y
+}
+
+func genDot() {
+	header("dotAVX2", "func(x, y []float64) float64",
+		"dotAVX2 returns Σ x[i]·y[i] over len(x) elements; len(y) ≥ len(x).")
+	x := gp(Param("x").Base())
+	y := gp(Param("y").Base())
+	n := gp(Param("x").Len())
+
+	acc := []VecVirtual{YMM(), YMM(), YMM(), YMM()}
+	for _, a := range acc {
+		VXORPD(a, a, a)
+	}
+	Label("dot_loop16")
+	CMPQ(n, U8(16))
+	JL(LabelRef("dot_loop4"))
+	for i, a := range acc {
+		t := YMM()
+		VMOVUPD(Mem{Base: x, Disp: 32 * i}, t)
+		VFMADD231PD(Mem{Base: y, Disp: 32 * i}, t, a)
+	}
+	ADDQ(U8(128), x)
+	ADDQ(U8(128), y)
+	SUBQ(U8(16), n)
+	JMP(LabelRef("dot_loop16"))
+
+	Label("dot_loop4")
+	CMPQ(n, U8(4))
+	JL(LabelRef("dot_reduce"))
+	t := YMM()
+	VMOVUPD(Mem{Base: x}, t)
+	VFMADD231PD(Mem{Base: y}, t, acc[0])
+	ADDQ(U8(32), x)
+	ADDQ(U8(32), y)
+	SUBQ(U8(4), n)
+	JMP(LabelRef("dot_loop4"))
+
+	Label("dot_reduce")
+	VADDPD(acc[1], acc[0], acc[0])
+	VADDPD(acc[3], acc[2], acc[2])
+	VADDPD(acc[2], acc[0], acc[0])
+	hi := XMM()
+	VEXTRACTF128(U8(1), acc[0], hi)
+	sum := acc[0].AsX()
+	VADDPD(hi, sum, sum)
+	VHADDPD(sum, sum, sum)
+
+	Label("dot_tail")
+	TESTQ(n, n)
+	JE(LabelRef("dot_done"))
+	s := XMM()
+	VMOVSD(Mem{Base: x}, s)
+	VFMADD231SD(Mem{Base: y}, s, sum)
+	ADDQ(U8(8), x)
+	ADDQ(U8(8), y)
+	DECQ(n)
+	JMP(LabelRef("dot_tail"))
+
+	Label("dot_done")
+	VZEROUPPER()
+	Store(sum, ReturnIndex(0))
+	RET()
+}
+
+func genAxpy() {
+	header("axpyAVX2", "func(alpha float64, x, y []float64)",
+		"axpyAVX2 computes y[i] += alpha·x[i] over len(x) elements.")
+	alpha := broadcastParam("alpha")
+	x := gp(Param("x").Base())
+	y := gp(Param("y").Base())
+	n := gp(Param("x").Len())
+
+	Label("axpy_loop16")
+	CMPQ(n, U8(16))
+	JL(LabelRef("axpy_loop4"))
+	vs := []VecVirtual{YMM(), YMM(), YMM(), YMM()}
+	for i, v := range vs {
+		VMOVUPD(Mem{Base: y, Disp: 32 * i}, v)
+		VFMADD231PD(Mem{Base: x, Disp: 32 * i}, alpha, v)
+	}
+	for i, v := range vs {
+		VMOVUPD(v, Mem{Base: y, Disp: 32 * i})
+	}
+	ADDQ(U8(128), x)
+	ADDQ(U8(128), y)
+	SUBQ(U8(16), n)
+	JMP(LabelRef("axpy_loop16"))
+
+	Label("axpy_loop4")
+	CMPQ(n, U8(4))
+	JL(LabelRef("axpy_tail"))
+	v := YMM()
+	VMOVUPD(Mem{Base: y}, v)
+	VFMADD231PD(Mem{Base: x}, alpha, v)
+	VMOVUPD(v, Mem{Base: y})
+	ADDQ(U8(32), x)
+	ADDQ(U8(32), y)
+	SUBQ(U8(4), n)
+	JMP(LabelRef("axpy_loop4"))
+
+	Label("axpy_tail")
+	TESTQ(n, n)
+	JE(LabelRef("axpy_done"))
+	s := XMM()
+	VMOVSD(Mem{Base: y}, s)
+	VFMADD231SD(Mem{Base: x}, alpha.AsX(), s)
+	VMOVSD(s, Mem{Base: y})
+	ADDQ(U8(8), x)
+	ADDQ(U8(8), y)
+	DECQ(n)
+	JMP(LabelRef("axpy_tail"))
+
+	Label("axpy_done")
+	VZEROUPPER()
+	RET()
+}
+
+func genScal() {
+	header("scalAVX2", "func(alpha float64, x []float64)",
+		"scalAVX2 computes x[i] *= alpha.")
+	alpha := broadcastParam("alpha")
+	x := gp(Param("x").Base())
+	n := gp(Param("x").Len())
+
+	Label("scal_loop16")
+	CMPQ(n, U8(16))
+	JL(LabelRef("scal_loop4"))
+	vs := []VecVirtual{YMM(), YMM(), YMM(), YMM()}
+	for i, v := range vs {
+		VMULPD(Mem{Base: x, Disp: 32 * i}, alpha, v)
+	}
+	for i, v := range vs {
+		VMOVUPD(v, Mem{Base: x, Disp: 32 * i})
+	}
+	ADDQ(U8(128), x)
+	SUBQ(U8(16), n)
+	JMP(LabelRef("scal_loop16"))
+
+	Label("scal_loop4")
+	CMPQ(n, U8(4))
+	JL(LabelRef("scal_tail"))
+	v := YMM()
+	VMULPD(Mem{Base: x}, alpha, v)
+	VMOVUPD(v, Mem{Base: x})
+	ADDQ(U8(32), x)
+	SUBQ(U8(4), n)
+	JMP(LabelRef("scal_loop4"))
+
+	Label("scal_tail")
+	TESTQ(n, n)
+	JE(LabelRef("scal_done"))
+	s := XMM()
+	VMULSD(Mem{Base: x}, alpha.AsX(), s)
+	VMOVSD(s, Mem{Base: x})
+	ADDQ(U8(8), x)
+	DECQ(n)
+	JMP(LabelRef("scal_tail"))
+
+	Label("scal_done")
+	VZEROUPPER()
+	RET()
+}
+
+// genDot4 emits four simultaneous dot products sharing the loads of x, the
+// inner step of Gemv. Only len(x)&^3 elements are processed; the caller
+// finishes the remaining columns in Go.
+func genDot4() {
+	header("dot4AVX2", "func(a []float64, lda int, x []float64, out *[4]float64)",
+		"dot4AVX2 sets out[r] = Σ_j a[r·lda+j]·x[j] for r < 4 and j < len(x)&^3.")
+	a0 := gp(Param("a").Base())
+	lda := gp(Param("lda"))
+	x := gp(Param("x").Base())
+	n := gp(Param("x").Len())
+	SHLQ(U8(3), lda)
+	a1, a2, a3 := GP64(), GP64(), GP64()
+	LEAQ(Mem{Base: a0, Index: lda, Scale: 1}, a1)
+	LEAQ(Mem{Base: a1, Index: lda, Scale: 1}, a2)
+	LEAQ(Mem{Base: a2, Index: lda, Scale: 1}, a3)
+	rows := []GPVirtual{a0, a1, a2, a3}
+	i := GP64()
+	XORQ(i, i)
+
+	acc := make([][2]VecVirtual, 4)
+	for r := range acc {
+		acc[r] = [2]VecVirtual{YMM(), YMM()}
+		VXORPD(acc[r][0], acc[r][0], acc[r][0])
+		VXORPD(acc[r][1], acc[r][1], acc[r][1])
+	}
+	SUBQ(U8(8), n)
+	Label("dot4_loop8")
+	CMPQ(i, n)
+	JG(LabelRef("dot4_loop4pre"))
+	x0, x1 := YMM(), YMM()
+	VMOVUPD(Mem{Base: x, Index: i, Scale: 8}, x0)
+	VMOVUPD(Mem{Base: x, Index: i, Scale: 8, Disp: 32}, x1)
+	for r, p := range rows {
+		VFMADD231PD(Mem{Base: p, Index: i, Scale: 8}, x0, acc[r][0])
+		VFMADD231PD(Mem{Base: p, Index: i, Scale: 8, Disp: 32}, x1, acc[r][1])
+	}
+	ADDQ(U8(8), i)
+	JMP(LabelRef("dot4_loop8"))
+
+	Label("dot4_loop4pre")
+	ADDQ(U8(4), n)
+	CMPQ(i, n)
+	JG(LabelRef("dot4_reduce"))
+	VMOVUPD(Mem{Base: x, Index: i, Scale: 8}, x0)
+	for r, p := range rows {
+		VFMADD231PD(Mem{Base: p, Index: i, Scale: 8}, x0, acc[r][0])
+	}
+
+	Label("dot4_reduce")
+	for r := range acc {
+		VADDPD(acc[r][1], acc[r][0], acc[r][0])
+	}
+	// h01 = [s0a s1a s0b s1b], h23 = [s2a s3a s2b s3b] (a: low lane, b: high lane).
+	h01, h23 := acc[0][0], acc[2][0]
+	VHADDPD(acc[1][0], acc[0][0], h01)
+	VHADDPD(acc[3][0], acc[2][0], h23)
+	lo, hi := YMM(), YMM()
+	VPERM2F128(U8(0x21), h23, h01, hi) // [h01.high, h23.low]
+	VBLENDPD(U8(0xc), h23, h01, lo)    // [h01.low, h23.high]
+	VADDPD(hi, lo, lo)
+	out := gp(Param("out"))
+	VMOVUPD(lo, Mem{Base: out})
+	VZEROUPPER()
+	RET()
+}
+
+// genAxpy4 emits y += c0·a0 + c1·a1 + c2·a2 + c3·a3 for four rows of a,
+// the inner step of GemvT. Only len(y)&^3 elements are processed.
+func genAxpy4() {
+	header("axpy4AVX2", "func(c *[4]float64, a []float64, lda int, y []float64)",
+		"axpy4AVX2 computes y[j] += Σ_r c[r]·a[r·lda+j] for r < 4 and j < len(y)&^3.")
+	cp := gp(Param("c"))
+	coef := make([]VecVirtual, 4)
+	for r := range coef {
+		coef[r] = YMM()
+		VBROADCASTSD(Mem{Base: cp, Disp: 8 * r}, coef[r])
+	}
+	a0 := gp(Param("a").Base())
+	lda := gp(Param("lda"))
+	y := gp(Param("y").Base())
+	n := gp(Param("y").Len())
+	SHLQ(U8(3), lda)
+	a1, a2, a3 := GP64(), GP64(), GP64()
+	LEAQ(Mem{Base: a0, Index: lda, Scale: 1}, a1)
+	LEAQ(Mem{Base: a1, Index: lda, Scale: 1}, a2)
+	LEAQ(Mem{Base: a2, Index: lda, Scale: 1}, a3)
+	rows := []GPVirtual{a0, a1, a2, a3}
+	i := GP64()
+	XORQ(i, i)
+
+	SUBQ(U8(8), n)
+	Label("axpy4_loop8")
+	CMPQ(i, n)
+	JG(LabelRef("axpy4_loop4pre"))
+	y0, y1 := YMM(), YMM()
+	VMOVUPD(Mem{Base: y, Index: i, Scale: 8}, y0)
+	VMOVUPD(Mem{Base: y, Index: i, Scale: 8, Disp: 32}, y1)
+	for r, p := range rows {
+		VFMADD231PD(Mem{Base: p, Index: i, Scale: 8}, coef[r], y0)
+		VFMADD231PD(Mem{Base: p, Index: i, Scale: 8, Disp: 32}, coef[r], y1)
+	}
+	VMOVUPD(y0, Mem{Base: y, Index: i, Scale: 8})
+	VMOVUPD(y1, Mem{Base: y, Index: i, Scale: 8, Disp: 32})
+	ADDQ(U8(8), i)
+	JMP(LabelRef("axpy4_loop8"))
+
+	Label("axpy4_loop4pre")
+	ADDQ(U8(4), n)
+	CMPQ(i, n)
+	JG(LabelRef("axpy4_done"))
+	VMOVUPD(Mem{Base: y, Index: i, Scale: 8}, y0)
+	for r, p := range rows {
+		VFMADD231PD(Mem{Base: p, Index: i, Scale: 8}, coef[r], y0)
+	}
+	VMOVUPD(y0, Mem{Base: y, Index: i, Scale: 8})
+
+	Label("axpy4_done")
+	VZEROUPPER()
+	RET()
+}
+
+// genGemmKernel emits the 6×8 register-tiled micro-kernel over packed
+// panels: a holds k groups of 6 values (a column of the A panel), b holds k
+// groups of 8 (a row of the B panel). It writes
+//
+//	C[r][j] = alpha·Σ_p a[6p+r]·b[8p+j] + beta·C[r][j]
+//
+// and never reads C when beta == 0, so NaN in C is overwritten.
+func genGemmKernel() {
+	header("gemmKernel6x8AVX2", "func(k int, a, b, c []float64, ldc int, alpha, beta float64)",
+		fmt.Sprintf("gemmKernel6x8AVX2 computes a %d×%d tile C = alpha·Aₚ·Bₚ + beta·C over packed panels.", gemmMR, gemmNR))
+	k := gp(Param("k"))
+	pa := gp(Param("a").Base())
+	pb := gp(Param("b").Base())
+
+	acc := make([][2]VecVirtual, gemmMR)
+	for r := range acc {
+		acc[r] = [2]VecVirtual{YMM(), YMM()}
+		VXORPD(acc[r][0], acc[r][0], acc[r][0])
+		VXORPD(acc[r][1], acc[r][1], acc[r][1])
+	}
+	b0, b1, t := YMM(), YMM(), YMM()
+	step := func(p int) {
+		VMOVUPD(Mem{Base: pb, Disp: 8 * gemmNR * p}, b0)
+		VMOVUPD(Mem{Base: pb, Disp: 8*gemmNR*p + 32}, b1)
+		for r := 0; r < gemmMR; r++ {
+			VBROADCASTSD(Mem{Base: pa, Disp: 8 * (gemmMR*p + r)}, t)
+			VFMADD231PD(b0, t, acc[r][0])
+			VFMADD231PD(b1, t, acc[r][1])
+		}
+	}
+	const unroll = 4
+	Label("gemm_loop4")
+	CMPQ(k, U8(unroll))
+	JL(LabelRef("gemm_loop1"))
+	for p := 0; p < unroll; p++ {
+		step(p)
+	}
+	ADDQ(U32(8*gemmMR*unroll), pa)
+	ADDQ(U32(8*gemmNR*unroll), pb)
+	SUBQ(U8(unroll), k)
+	JMP(LabelRef("gemm_loop4"))
+
+	Label("gemm_loop1")
+	TESTQ(k, k)
+	JE(LabelRef("gemm_store"))
+	step(0)
+	ADDQ(U8(8*gemmMR), pa)
+	ADDQ(U8(8*gemmNR), pb)
+	DECQ(k)
+	JMP(LabelRef("gemm_loop1"))
+
+	Label("gemm_store")
+	c := gp(Param("c").Base())
+	ldc := gp(Param("ldc"))
+	SHLQ(U8(3), ldc)
+	alpha := broadcastParam("alpha")
+	for r := range acc {
+		VMULPD(alpha, acc[r][0], acc[r][0])
+		VMULPD(alpha, acc[r][1], acc[r][1])
+	}
+	betaX := Load(Param("beta"), XMM())
+	zero := XMM()
+	VXORPD(zero, zero, zero)
+	VUCOMISD(zero, betaX)
+	JNE(LabelRef("gemm_beta"))
+	JP(LabelRef("gemm_beta"))
+	for r := range acc {
+		VMOVUPD(acc[r][0], Mem{Base: c})
+		VMOVUPD(acc[r][1], Mem{Base: c, Disp: 32})
+		if r+1 < gemmMR {
+			ADDQ(ldc, c)
+		}
+	}
+	VZEROUPPER()
+	RET()
+
+	Label("gemm_beta")
+	beta := YMM()
+	VBROADCASTSD(betaX, beta)
+	for r := range acc {
+		VFMADD231PD(Mem{Base: c}, beta, acc[r][0])
+		VFMADD231PD(Mem{Base: c, Disp: 32}, beta, acc[r][1])
+		VMOVUPD(acc[r][0], Mem{Base: c})
+		VMOVUPD(acc[r][1], Mem{Base: c, Disp: 32})
+		if r+1 < gemmMR {
+			ADDQ(ldc, c)
+		}
+	}
+	VZEROUPPER()
+	RET()
+}
+
+// elementwise emits a loop over len(out) elements, four at a time, with a
+// scalar tail using the xmm forms of the same instructions. body receives
+// the index register and whether it is the scalar (1-element) form.
+func elementwise(prefix string, n GPVirtual, body func(i GPVirtual, scalar bool)) {
+	i := GP64()
+	XORQ(i, i)
+	m := GP64()
+	MOVQ(n, m)
+	ANDQ(I8(-4), m)
+	Label(prefix + "_loop4")
+	CMPQ(i, m)
+	JGE(LabelRef(prefix + "_tail"))
+	body(i, false)
+	ADDQ(U8(4), i)
+	JMP(LabelRef(prefix + "_loop4"))
+	Label(prefix + "_tail")
+	CMPQ(i, n)
+	JGE(LabelRef(prefix + "_done"))
+	body(i, true)
+	INCQ(i)
+	JMP(LabelRef(prefix + "_tail"))
+	Label(prefix + "_done")
+	VZEROUPPER()
+	RET()
+}
+
+func at(base GPVirtual, i GPVirtual) Mem { return Mem{Base: base, Index: i, Scale: 8} }
+
+// vec returns v itself for the packed form or its xmm half for the scalar
+// form; scalar loads use VMOVSD so nothing past the slice end is touched.
+func load(m Mem, v VecVirtual, scalar bool) Register {
+	if scalar {
+		VMOVSD(m, v.AsX())
+		return v.AsX()
+	}
+	VMOVUPD(m, v)
+	return v
+}
+
+func store(v VecVirtual, m Mem, scalar bool) {
+	if scalar {
+		VMOVSD(v.AsX(), m)
+		return
+	}
+	VMOVUPD(v, m)
+}
+
+func half(v VecVirtual, scalar bool) Register {
+	if scalar {
+		return v.AsX()
+	}
+	return v
+}
+
+func genAddBias() {
+	header("addBiasAVX2", "func(bias, z []float64)",
+		"addBiasAVX2 computes z[j] += bias[j] over len(z) elements.")
+	b := gp(Param("bias").Base())
+	z := gp(Param("z").Base())
+	n := gp(Param("z").Len())
+	v, w := YMM(), YMM()
+	elementwise("addbias", n, func(i GPVirtual, s bool) {
+		load(at(z, i), v, s)
+		load(at(b, i), w, s)
+		VADDPD(half(w, s), half(v, s), half(v, s))
+		store(v, at(z, i), s)
+	})
+}
+
+func genAddBiasReLU() {
+	header("addBiasReLUAVX2", "func(bias, z, out []float64)",
+		"addBiasReLUAVX2 computes z[j] += bias[j]; out[j] = max(z[j], 0) (NaN stays NaN) over len(z) elements.")
+	b := gp(Param("bias").Base())
+	z := gp(Param("z").Base())
+	o := gp(Param("out").Base())
+	n := gp(Param("z").Len())
+	zero := YMM()
+	VXORPD(zero, zero, zero)
+	v, w := YMM(), YMM()
+	elementwise("biasrelu", n, func(i GPVirtual, s bool) {
+		load(at(z, i), v, s)
+		load(at(b, i), w, s)
+		VADDPD(half(w, s), half(v, s), half(v, s))
+		store(v, at(z, i), s)
+		// Intel MAXPD returns its second source when the comparison is
+		// false or unordered: (0 > z) ? 0 : z.
+		VMAXPD(half(v, s), half(zero, s), half(w, s))
+		store(w, at(o, i), s)
+	})
+}
+
+func genReLUBackward() {
+	header("reluBackwardAVX2", "func(z, g, out []float64)",
+		"reluBackwardAVX2 computes out[j] = g[j] if z[j] > 0, else 0, over len(out) elements.")
+	z := gp(Param("z").Base())
+	g := gp(Param("g").Base())
+	o := gp(Param("out").Base())
+	n := gp(Param("out").Len())
+	zero := YMM()
+	VXORPD(zero, zero, zero)
+	v, w := YMM(), YMM()
+	elementwise("relubwd", n, func(i GPVirtual, s bool) {
+		load(at(z, i), v, s)
+		load(at(g, i), w, s)
+		VCMPPD(U8(0x1e), half(zero, s), half(v, s), half(v, s)) // GT_OQ: z > 0
+		VANDPD(half(w, s), half(v, s), half(v, s))
+		store(v, at(o, i), s)
+	})
+}
+
+// broadcastOne returns a ymm register with 1.0 in every lane.
+func broadcastOne() VecVirtual {
+	t := GP64()
+	MOVQ(U64(0x3ff0000000000000), t)
+	x := XMM()
+	VMOVQ(t, x)
+	y := YMM()
+	VBROADCASTSD(x, y)
+	return y
+}
+
+func genTanhBackward() {
+	header("tanhBackwardAVX2", "func(y, g, out []float64)",
+		"tanhBackwardAVX2 computes out[j] = fma(-y[j], y[j], 1)·g[j] over len(out) elements.")
+	y := gp(Param("y").Base())
+	g := gp(Param("g").Base())
+	o := gp(Param("out").Base())
+	n := gp(Param("out").Len())
+	one := broadcastOne()
+	v, w := YMM(), YMM()
+	elementwise("tanhbwd", n, func(i GPVirtual, s bool) {
+		load(at(y, i), v, s)
+		VMOVAPD(one, w)
+		VFNMADD231PD(half(v, s), half(v, s), half(w, s)) // w = 1 - y·y
+		load(at(g, i), v, s)
+		VMULPD(half(v, s), half(w, s), half(w, s))
+		store(w, at(o, i), s)
+	})
+}
+
+func genSigmoidBackward() {
+	header("sigmoidBackwardAVX2", "func(y, g, out []float64)",
+		"sigmoidBackwardAVX2 computes out[j] = fma(-y[j], y[j], y[j])·g[j] over len(out) elements.")
+	y := gp(Param("y").Base())
+	g := gp(Param("g").Base())
+	o := gp(Param("out").Base())
+	n := gp(Param("out").Len())
+	v, w := YMM(), YMM()
+	elementwise("sigbwd", n, func(i GPVirtual, s bool) {
+		load(at(y, i), v, s)
+		VMOVAPD(v, w)
+		VFNMADD231PD(half(v, s), half(v, s), half(w, s)) // w = y - y·y
+		load(at(g, i), v, s)
+		VMULPD(half(v, s), half(w, s), half(w, s))
+		store(w, at(o, i), s)
+	})
+}
