@@ -219,14 +219,22 @@ func (s *Solver) Solve(y0, ts []float64, sol *Solution) error {
 	}
 	next := 1 // next save index
 	steps := 0
+	// Fixed-step methods walk the grid t0 + i·h (the last step lands on t1),
+	// computed by multiplication so rounding does not accumulate.
+	nFixed := 0
+	if s.info.Fixed {
+		nFixed = int(math.Ceil(span/p.opt.StepSize - 1e-9))
+	}
 	for {
-		// Land exactly on t1 (Hairer: stretch the last step by up to 1%).
 		last := false
 		if s.info.Fixed {
-			if (t+h-p.t1)*dir >= -1e-12*math.Abs(h) {
+			if steps+1 >= nFixed {
 				h, last = p.t1-t, true
+			} else {
+				h = p.t0 + dir*float64(steps+1)*p.opt.StepSize - t
 			}
 		} else if (t+1.01*h-p.t1)*dir > 0 {
+			// land exactly on t1 (Hairer: stretch the last step by up to 1%)
 			h, last = p.t1-t, true
 		}
 		if !s.info.Fixed && (0.1*math.Abs(h) <= math.Abs(t)*uround || math.Abs(h) < p.hmin) {
