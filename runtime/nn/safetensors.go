@@ -320,10 +320,11 @@ func AssignTensors(m Module, ts []Tensor) error {
 		slices.Sort(extra)
 		return fmt.Errorf("%w: the file has tensors the model lacks: %s", ErrMismatch, strings.Join(extra, ", "))
 	}
-	for _, t := range ts {
-		for _, w := range want {
-			if w.Name == t.Name {
+	for _, w := range want {
+		for _, t := range ts {
+			if t.Name == w.Name {
 				copy(w.Data, t.Data)
+				break
 			}
 		}
 	}
