@@ -76,13 +76,6 @@ func checkLen(what string, s []float64, want int) {
 	}
 }
 
-func growTo(s []float64, n int) []float64 {
-	if cap(s) < n {
-		return make([]float64, n)
-	}
-	return s[:n]
-}
-
 // Act applies an activation element-wise to N values per sample.
 type Act struct {
 	F Activation

@@ -51,7 +51,7 @@ func TestMLPGrad(t *testing.T) {
 	} {
 		t.Run(fmt.Sprintf("%v_%v_b%d", c.sizes, c.act, c.batch), func(t *testing.T) {
 			m := NewMLP(c.sizes, c.act, NewRNG(5))
-			checkLayer(t, seqLayer{m.Sequential}, c.batch, nil, 6, 1e-6)
+			checkLayer(t, m.AsLayer(), c.batch, nil, 6, 1e-6)
 		})
 	}
 }

@@ -376,11 +376,16 @@ func NewMLPWith(o MLPOptions) *MLP {
 	return &MLP{Sequential: NewSequential(layers...), Sizes: append([]int(nil), o.Sizes...), Act: o.Act, OutAct: o.OutAct}
 }
 
-// AsLayer returns s viewed as a DualLayer so it can be nested inside
-// another Sequential. Its VJP and VJPJVP recompute the forward pass from x
-// (they do not rely on a cached pass). JVP and VJPJVP panic unless
-// s.IsDual().
-func (s *Sequential) AsLayer() DualLayer { return seqLayer{s} }
+// AsLayer returns s viewed as a Layer so it can be nested inside another
+// Sequential; when s.IsDual() the value is also a DualLayer. Its VJP and
+// VJPJVP recompute the forward pass from x (they do not rely on a cached
+// pass).
+func (s *Sequential) AsLayer() Layer {
+	if s.dual {
+		return seqDualLayer{seqLayer{s}}
+	}
+	return seqLayer{s}
+}
 
 type seqLayer struct{ s *Sequential }
 
@@ -393,7 +398,10 @@ func (l seqLayer) Forward(x, y []float64, b int) { l.s.Forward(x, y, b) }
 func (l seqLayer) VJP(x, y, gy, gx, gp []float64, b int) {
 	l.s.VJP(x, gy, gx, gp, b)
 }
-func (l seqLayer) JVP(x, dx, y, dy []float64, b int) { l.s.JVP(x, dx, y, dy, b) }
-func (l seqLayer) VJPJVP(x, dx, y, dy, gy, gdy, gx, gdx, gp []float64, b int) {
+
+type seqDualLayer struct{ seqLayer }
+
+func (l seqDualLayer) JVP(x, dx, y, dy []float64, b int) { l.s.JVP(x, dx, y, dy, b) }
+func (l seqDualLayer) VJPJVP(x, dx, y, dy, gy, gdy, gx, gdx, gp []float64, b int) {
 	l.s.VJPJVP(x, dx, gy, gdy, gx, gdx, gp, b)
 }

@@ -1,7 +1,10 @@
 package nn
 
 import (
+	"errors"
 	"fmt"
+	"math"
+	"strings"
 	"testing"
 
 	"gonum.org/v1/gonum/diff/fd"
@@ -141,6 +144,87 @@ func TestMLPNoAllocs(t *testing.T) {
 		step() // warm-up grows the workspace
 		if a := testing.AllocsPerRun(50, step); a != 0 {
 			t.Errorf("batch %d: %v allocations per forward+backward, want 0", b, a)
+		}
+	}
+}
+
+// TestConvNet checks a small image network (the ODE-Net block shape:
+// conv, group norm, activation, flatten, dense) end to end against finite
+// differences, and that its training pass allocates nothing after warm-up.
+func TestConvNet(t *testing.T) {
+	conv := NewConv2d(2, 4, 5, 5, 3, 1, 1, NewRNG(1))
+	gn := NewGroupNorm(4, 25, 2)
+	randomizeParams(gn, 3)
+	s := NewSequential(conv, gn, NewAct(ReLU, 100), NewConv2d(4, 2, 5, 5, 3, 2, 0, NewRNG(2)), NewAct(Softplus, 8), NewDense(8, 3, NewRNG(3)))
+	if s.IsDual() {
+		t.Error("a Sequential with GroupNorm reports IsDual")
+	}
+	checkLayer(t, s.AsLayer(), 2, nil, 4, 1e-6)
+
+	const b = 3
+	x := randVec(NewRNG(5), b*s.InSize())
+	y := make([]float64, b*s.OutSize())
+	gy := randVec(NewRNG(6), b*s.OutSize())
+	gx := make([]float64, b*s.InSize())
+	gp := make([]float64, s.NumParams())
+	step := func() {
+		s.Forward(x, y, b)
+		s.Backward(gy, gx, gp)
+	}
+	step()
+	if a := testing.AllocsPerRun(10, step); a != 0 {
+		t.Errorf("%v allocations per forward+backward, want 0", a)
+	}
+}
+
+// TestConvDualInSequential checks second-order derivatives through a
+// Sequential of convolutions and smooth activations.
+func TestConvDualInSequential(t *testing.T) {
+	s := NewSequential(NewConv2d(1, 3, 4, 4, 3, 1, 1, NewRNG(1)), NewAct(Tanh, 48), NewConv2d(3, 1, 4, 4, 3, 1, 1, NewRNG(2)))
+	if !s.IsDual() {
+		t.Fatal("conv+tanh+conv is not dual")
+	}
+	checkLayer(t, s.AsLayer(), 2, nil, 7, 1e-6)
+}
+
+func TestParseActivation(t *testing.T) {
+	for a := Identity; a < numActivations; a++ {
+		got, err := ParseActivation(a.String())
+		if err != nil || got != a {
+			t.Errorf("ParseActivation(%q) = %v, %v", a.String(), got, err)
+		}
+	}
+	for name, want := range map[string]Activation{"TANH": Tanh, " linear ": Identity, "gaussian": GaussianRBF, "ReLU": ReLU} {
+		if got, err := ParseActivation(name); err != nil || got != want {
+			t.Errorf("ParseActivation(%q) = %v, %v; want %v", name, got, err, want)
+		}
+	}
+	if _, err := ParseActivation("swish"); !errors.Is(err, ErrUnknownActivation) || !strings.Contains(err.Error(), `"swish"`) {
+		t.Errorf("ParseActivation(swish) error = %v", err)
+	}
+}
+
+func TestActivationValues(t *testing.T) {
+	for _, c := range []struct {
+		a       Activation
+		x, want float64
+	}{
+		{Tanh, 0.5, math.Tanh(0.5)},
+		{ReLU, -1, 0},
+		{ReLU, 2, 2},
+		{Softplus, 0, math.Ln2},
+		{Softplus, 800, 800},
+		{Softplus, -800, 0},
+		{Sigmoid, 0, 0.5},
+		{Sigmoid, -800, 0},
+		{ELU, -1, math.Exp(-1) - 1},
+		{GELU, 1, 0.8413447460685429},
+		{GELU, -1, -0.15865525393145707},
+		{Sin, 1, math.Sin(1)},
+		{GaussianRBF, 2, math.Exp(-4)},
+	} {
+		if got := c.a.Eval(c.x); math.Abs(got-c.want) > 1e-15 {
+			t.Errorf("%v(%v) = %v, want %v", c.a, c.x, got, c.want)
 		}
 	}
 }
