@@ -63,6 +63,8 @@ type rosenbrock struct {
 	hacc, erracc  float64
 	nsing         int
 	lastH, lastT0 float64
+	jNorm         float64 // ‖J‖∞ of the current Jacobian
+	hNorm         float64 // |h|·‖J‖∞ of the last accepted step
 
 	// dense output of the last accepted step
 	y0, y1 []float64
@@ -134,6 +136,7 @@ func (r *rosenbrock) step(t float64, y []float64, h float64, ynew []float64) (bo
 		r.je.jac(p, t, y, r.f0, r.J)
 		r.je.timeDerivative(p, t, y, r.f0, r.dT)
 		r.jacValid = true
+		r.jNorm = infNorm(r.J, n)
 		r.luH = 0
 	}
 	if h != r.luH {
@@ -231,6 +234,7 @@ func (r *rosenbrock) step(t float64, y []float64, h float64, ynew []float64) (bo
 		hnew = p.dir * math.Min(math.Abs(hnew), math.Abs(h))
 	}
 	r.reject = false
+	r.hNorm = math.Abs(h) * r.jNorm
 	// keep the dense output
 	r.lastT0, r.lastH = t, h
 	copy(r.y0, y)
@@ -296,4 +300,22 @@ func (r *rosenbrock) evalDense(seg []float64, t float64, out []float64) {
 		}
 		out[i] = t1*y0[i] + theta*(y1[i]+t1*acc)
 	}
+}
+
+// stiffness returns |h|·‖J‖∞ of the last accepted step, an upper bound of
+// h·ρ(J): below the stability boundary of an explicit method (about 3.3
+// for dopri5 and tsit5) an explicit method could have taken the same step.
+func (r *rosenbrock) stiffness() float64 { return r.hNorm }
+
+// infNorm is the maximum absolute row sum of the row-major n×n matrix a.
+func infNorm(a []float64, n int) float64 {
+	m := 0.0
+	for i := 0; i < n; i++ {
+		s := 0.0
+		for _, v := range a[i*n : i*n+n] {
+			s += math.Abs(v)
+		}
+		m = math.Max(m, s)
+	}
+	return m
 }
