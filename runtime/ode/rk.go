@@ -167,6 +167,9 @@ func initialStep(p *problem, t0 float64, y0, f0 []float64, order int, y1, f1 []f
 }
 
 func (r *rkStepper) step(t float64, y []float64, h float64, ynew []float64) (bool, float64, error) {
+	if r.tab == dopri5 {
+		return r.stepDopri5(t, y, h, ynew)
+	}
 	p, k, s := r.p, r.k, r.s
 	if r.pendingFSAL {
 		if r.tab.fsal {
@@ -213,38 +216,7 @@ func (r *rkStepper) step(t float64, y []float64, h float64, ynew []float64) (boo
 		}
 		ev[i] = acc * h
 	}
-	err := p.errNorm(ev, y, ynew)
-	if math.IsNaN(err) || math.IsInf(err, 0) {
-		// a non-finite stage: shrink hard and retry (the driver gives up
-		// on underflow)
-		p.stats.Rejected++
-		r.reject = true
-		return false, h * r.tab.ctrl.facMin, nil
-	}
-	ct := &r.tab.ctrl
-	fac11 := math.Pow(err, r.expo1)
-	fac := fac11 / math.Pow(r.facOld, ct.beta)
-	fac = math.Max(1/ct.facMax, math.Min(1/ct.facMin, fac/ct.safe))
-	hnew := h / fac
-	if err <= 1 {
-		r.facOld = math.Max(err, 1e-4)
-		if math.Abs(hnew) > p.hmax {
-			hnew = p.dir * p.hmax
-		}
-		if r.reject {
-			hnew = p.dir * math.Min(math.Abs(hnew), math.Abs(h))
-		}
-		r.reject = false
-		if r.detectStiff {
-			r.hLambda = r.stiffEstimate(h, ynew)
-		}
-		r.accept(t, h, y, ynew)
-		p.stats.Accepted++
-		return true, hnew, nil
-	}
-	p.stats.Rejected++
-	r.reject = true
-	return false, h / math.Min(1/ct.facMin, fac11/ct.safe), nil
+	return r.control(t, y, h, ynew, p.errNorm(ev, y, ynew))
 }
 
 // combine writes dst = y + h·Σ a_j k_j, summing left to right like
