@@ -57,7 +57,7 @@
 //
 // with everything lowered:
 //
-//   - second order: `state theta = 1, theta' = 0` with `theta'' = a` gives
+//   - second order: `state theta = 1, theta' = 0` with `theta” = a` gives
 //     two states, "theta" and "theta'" (Kind StateVelocity, Base pointing
 //     at theta); Eqs[theta] is the OpState node of theta' and
 //     Eqs[theta'] = a;
