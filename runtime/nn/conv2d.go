@@ -250,3 +250,9 @@ func (c *Conv2d) VJPJVP(x, dx, y, dy, gy, gdy, gx, gdx, gp []float64, b int) {
 		c.backInput(gdy, gdx, b)
 	}
 }
+
+func (c *Conv2d) shareParams() Layer {
+	d := *c
+	d.cols, d.mat = nil, nil
+	return &d
+}

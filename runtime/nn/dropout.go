@@ -81,3 +81,10 @@ func (d *Dropout) VJP(x, y, gy, gx, gp []float64, b int) {
 	}
 	d.applyMask(gy, gx)
 }
+
+func (d *Dropout) shareParams() Layer {
+	e := *d
+	e.mask = nil
+	e.rng = NewRNG(d.rng.Uint64())
+	return &e
+}

@@ -167,3 +167,11 @@ func (g *GRUCell) VJP(x, h, ghNew, gx, gh, gp []float64, batch int) {
 		}
 	}
 }
+
+// Clone returns a cell sharing g's parameters with its own workspace, so
+// the two may run concurrently.
+func (g *GRUCell) Clone() *GRUCell {
+	c := &GRUCell{In: g.In, Hidden: g.Hidden}
+	c.SetParams(g.p)
+	return c
+}

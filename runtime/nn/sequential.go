@@ -405,3 +405,36 @@ func (l seqDualLayer) JVP(x, dx, y, dy []float64, b int) { l.s.JVP(x, dx, y, dy,
 func (l seqDualLayer) VJPJVP(x, dx, y, dy, gy, gdy, gx, gdx, gp []float64, b int) {
 	l.s.VJPJVP(x, dx, gy, gdy, gx, gdx, gp, b)
 }
+
+// paramSharer is implemented by layers that keep scratch space: it returns
+// a layer that shares the receiver's parameter storage but has its own
+// scratch, so the two can run concurrently.
+type paramSharer interface {
+	shareParams() Layer
+}
+
+// Clone returns a Sequential that shares s's parameters (writing to one's
+// Params changes both) but has its own workspace, so the two may run
+// Forward/Backward concurrently (for example one per goroutine of a
+// batched ODE solve). Parameter gradients must go to separate buffers.
+// A later SetParams on either is not seen by the other.
+func (s *Sequential) Clone() *Sequential {
+	layers := make([]Layer, len(s.layers))
+	for i, l := range s.layers {
+		if ps, ok := l.(paramSharer); ok {
+			layers[i] = ps.shareParams()
+		} else {
+			layers[i] = l
+		}
+	}
+	c := &Sequential{layers: layers, offs: s.offs, params: s.params, in: s.in, out: s.out, maxW: s.maxW, dual: s.dual}
+	c.acts = make([][]float64, len(layers)+1)
+	c.tans = make([][]float64, len(layers)+1)
+	return c
+}
+
+// Clone returns an MLP sharing m's parameters with its own workspace (see
+// Sequential.Clone).
+func (m *MLP) Clone() *MLP {
+	return &MLP{Sequential: m.Sequential.Clone(), Sizes: m.Sizes, Act: m.Act, OutAct: m.OutAct}
+}
