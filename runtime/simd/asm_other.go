@@ -13,11 +13,15 @@ const errNoAsm = "simd: assembly kernel called in a build without assembly"
 func dotAVX2(x, y []float64) float64                                           { panic(errNoAsm) }
 func axpyAVX2(alpha float64, x, y []float64)                                   { panic(errNoAsm) }
 func scalAVX2(alpha float64, x []float64)                                      { panic(errNoAsm) }
-func dot4AVX2(a []float64, lda int, x []float64, out *[4]float64)              { panic(errNoAsm) }
-func axpy4AVX2(c *[4]float64, a []float64, lda int, y []float64)               { panic(errNoAsm) }
 func addBiasAVX2(bias, z []float64)                                            { panic(errNoAsm) }
 func addBiasReLUAVX2(bias, z, out []float64)                                   { panic(errNoAsm) }
 func reluBackwardAVX2(z, g, out []float64)                                     { panic(errNoAsm) }
 func tanhBackwardAVX2(y, g, out []float64)                                     { panic(errNoAsm) }
 func sigmoidBackwardAVX2(y, g, out []float64)                                  { panic(errNoAsm) }
 func gemmKernel6x8AVX2(k int, a, b, c []float64, ldc int, alpha, beta float64) { panic(errNoAsm) }
+func gemvAVX2(m, n int, alpha float64, a []float64, lda int, x []float64, beta float64, y []float64) {
+	panic(errNoAsm)
+}
+func gemvTAVX2(m, n int, alpha float64, a []float64, lda int, x []float64, y []float64) {
+	panic(errNoAsm)
+}
