@@ -5,6 +5,11 @@
 // Regenerate (byte for byte what is committed) with
 //
 //	cd runtime/simd/_gen && go run -tags generate gen.go -out ../kernels_amd64.s -stubs ../kernels_amd64.go -pkg simd
+//
+// (also run by `go generate ./runtime/simd`), and check that the committed
+// output is current with
+//
+//	cd runtime/simd/_gen && go test -tags generate .
 package main
 
 import (
