@@ -6,9 +6,13 @@ import "math"
 // when the system provides them, by forward differences otherwise. It owns
 // its scratch vectors, so evaluations allocate nothing.
 type jacobianEval struct {
-	n          int
-	exact      func(t float64, y []float64, J []float64)
-	dfdt       func(t float64, y []float64, dfdt []float64)
+	n int
+	// exactFn (from Func.J) or exactJ evaluate ∂f/∂y; tder evaluates
+	// ∂f/∂t. Interfaces rather than method values, which would allocate
+	// on every bind.
+	exactFn    func(t float64, y []float64, J []float64)
+	exactJ     Jacobian
+	tder       TimeDerivative
 	autonomous bool
 	yw, fw     []float64
 }
@@ -19,10 +23,14 @@ func newJacobianEval(n int) *jacobianEval {
 
 // bind looks up what sys provides; it is called at the start of each solve.
 func (je *jacobianEval) bind(sys System) {
-	je.exact = JacobianOf(sys)
-	je.dfdt = nil
+	je.exactFn, je.exactJ, je.tder = nil, nil, nil
+	if f, ok := sys.(*Func); ok {
+		je.exactFn = f.J
+	} else if j, ok := sys.(Jacobian); ok {
+		je.exactJ = j
+	}
 	if d, ok := sys.(TimeDerivative); ok {
-		je.dfdt = d.DfDt
+		je.tder = d
 	}
 	je.autonomous = false
 	if a, ok := sys.(Autonomous); ok {
@@ -39,8 +47,12 @@ func (je *jacobianEval) bind(sys System) {
 func (je *jacobianEval) jac(p *problem, t float64, y, f0, J []float64) {
 	n := je.n
 	p.stats.NJac++
-	if je.exact != nil {
-		je.exact(t, y, J)
+	switch {
+	case je.exactFn != nil:
+		je.exactFn(t, y, J)
+		return
+	case je.exactJ != nil:
+		je.exactJ.Jac(t, y, J)
 		return
 	}
 	yw, fw := je.yw, je.fw
@@ -68,8 +80,8 @@ func (je *jacobianEval) timeDerivative(p *problem, t float64, y, f0, dT []float6
 		for i := range dT {
 			dT[i] = 0
 		}
-	case je.dfdt != nil:
-		je.dfdt(t, y, dT)
+	case je.tder != nil:
+		je.tder.DfDt(t, y, dT)
 	default:
 		d := math.Sqrt(uround * math.Max(1e-5, math.Abs(t)))
 		tt := t + p.dir*d
