@@ -114,10 +114,14 @@ func EncodeSafetensors(ts []Tensor, meta map[string]string) ([]byte, error) {
 	return buf, nil
 }
 
+// shapeSize returns the number of elements of shape, or −1 if a
+// dimension is negative or the count would exceed 2⁵⁶ (so that byte
+// offsets cannot overflow).
 func shapeSize(shape []int) int {
+	const limit = 1 << 56
 	n := 1
 	for _, d := range shape {
-		if d < 0 {
+		if d < 0 || (d > 0 && n > limit/d) {
 			return -1
 		}
 		n *= d
@@ -168,7 +172,7 @@ func DecodeSafetensors(buf []byte) ([]Tensor, map[string]string, error) {
 		}
 		n := shapeSize(e.Shape)
 		if n < 0 {
-			return nil, nil, fmt.Errorf("%w: tensor %q has negative dimension in shape %v", ErrCorrupt, name, e.Shape)
+			return nil, nil, fmt.Errorf("%w: tensor %q has an invalid shape %v", ErrCorrupt, name, e.Shape)
 		}
 		if e.DataOffsets[1]-e.DataOffsets[0] != 8*n || e.DataOffsets[0] < 0 {
 			return nil, nil, fmt.Errorf("%w: tensor %q: shape %v needs %d bytes but data_offsets %v span %d", ErrCorrupt, name, e.Shape, 8*n, e.DataOffsets, e.DataOffsets[1]-e.DataOffsets[0])

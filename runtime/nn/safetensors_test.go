@@ -142,3 +142,35 @@ func TestLoadParamsErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestDecodeHugeShape(t *testing.T) {
+	h := `{"a":{"dtype":"F64","shape":[4294967296,4294967296],"data_offsets":[0,0]}}`
+	for len(h)%8 != 0 {
+		h += " "
+	}
+	b := make([]byte, 8)
+	binary.LittleEndian.PutUint64(b, uint64(len(h)))
+	if _, _, err := DecodeSafetensors(append(b, h...)); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("err = %v, want ErrCorrupt", err)
+	}
+}
+
+// FuzzDecodeSafetensors checks that no input makes the decoder panic and
+// that whatever it accepts re-encodes to tensors with consistent shapes.
+func FuzzDecodeSafetensors(f *testing.F) {
+	good, _ := EncodeSafetensors([]Tensor{{Name: "w", Shape: []int{2, 1}, Data: []float64{1, 2}}, {Name: "b", Shape: []int{}, Data: []float64{3}}}, nil)
+	f.Add(good)
+	f.Add(good[:20])
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, buf []byte) {
+		ts, _, err := DecodeSafetensors(buf)
+		if err != nil {
+			return
+		}
+		for _, tt := range ts {
+			if shapeSize(tt.Shape) != len(tt.Data) {
+				t.Fatalf("tensor %q: shape %v but %d values", tt.Name, tt.Shape, len(tt.Data))
+			}
+		}
+	})
+}
