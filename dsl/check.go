@@ -547,10 +547,10 @@ func (mc *modelChecker) eval(n Node) value {
 	case *Number:
 		return scalar(b.Const(n.Value))
 	case *Ident:
-		if n.Name == "t" {
+		s := mc.syms[n.Name]
+		if s == nil && n.Name == "t" {
 			return scalar(b.Time())
 		}
-		s := mc.syms[n.Name]
 		if s == nil {
 			base := strings.TrimRight(n.Name, "'")
 			if _, ok := functions[n.Name]; ok {
