@@ -283,3 +283,46 @@ func TestDropout(t *testing.T) {
 	d.Forward(x, y, 2)
 	closeVec(t, "eval", y, x, 0)
 }
+
+// TestTimeInput checks an ODE-Net style block f(x, t) = conv([tanh(conv([x, t])), t])
+// with time channels: gradients with respect to x, θ (first and second
+// order, via checkLayer) and t.
+func TestTimeInput(t *testing.T) {
+	const c, h, w = 2, 4, 4
+	s := NewSequential(
+		NewTimeInput(c*h*w, h*w), NewConv2d(c+1, 3, h, w, 3, 1, 1, NewRNG(1)), NewAct(Tanh, 3*h*w),
+		NewTimeInput(3*h*w, h*w), NewConv2d(4, c, h, w, 3, 1, 1, NewRNG(2)))
+	if !s.IsDual() {
+		t.Fatal("not dual")
+	}
+	s.SetTime(0.7)
+	checkLayer(t, s.AsLayer(), 2, nil, 3, 1e-6)
+
+	const b = 2
+	x := randVec(NewRNG(4), b*s.InSize())
+	gy := randVec(NewRNG(5), b*s.OutSize())
+	y := make([]float64, b*s.OutSize())
+	f := func(tt float64) float64 {
+		s.SetTime(tt)
+		s.Forward(x, y, b)
+		return dot(gy, y)
+	}
+	want := fd.Derivative(f, 0.7, central)
+	s.SetTime(0.7)
+	s.VJP(x, gy, nil, nil, b)
+	closeVec(t, "df/dt", []float64{s.TimeGrad()}, []float64{want}, 1e-7)
+
+	// Second order in t: d/dt of qᵀ(∂f/∂x)dx.
+	dx := randVec(NewRNG(6), b*s.InSize())
+	q := randVec(NewRNG(7), b*s.OutSize())
+	dy := make([]float64, b*s.OutSize())
+	g := func(tt float64) float64 {
+		s.SetTime(tt)
+		s.JVP(x, dx, nil, dy, b)
+		return dot(q, dy)
+	}
+	want = fd.Derivative(g, 0.7, central)
+	s.SetTime(0.7)
+	s.VJPJVP(x, dx, nil, q, nil, nil, nil, b)
+	closeVec(t, "d(qᵀJdx)/dt", []float64{s.TimeGrad()}, []float64{want}, 1e-7)
+}

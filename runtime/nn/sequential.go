@@ -438,3 +438,25 @@ func (s *Sequential) Clone() *Sequential {
 func (m *MLP) Clone() *MLP {
 	return &MLP{Sequential: m.Sequential.Clone(), Sizes: m.Sizes, Act: m.Act, OutAct: m.OutAct}
 }
+
+// SetTime sets T of every TimeInput layer of s (at the top level) and
+// zeroes their GradT.
+func (s *Sequential) SetTime(t float64) {
+	for _, l := range s.layers {
+		if ti, ok := l.(*TimeInput); ok {
+			ti.T, ti.GradT = t, 0
+		}
+	}
+}
+
+// TimeGrad returns the sum of GradT over the TimeInput layers of s: the
+// gradient with respect to t accumulated by the VJPs since SetTime.
+func (s *Sequential) TimeGrad() float64 {
+	g := 0.0
+	for _, l := range s.layers {
+		if ti, ok := l.(*TimeInput); ok {
+			g += ti.GradT
+		}
+	}
+	return g
+}
