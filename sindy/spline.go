@@ -3,7 +3,7 @@ package sindy
 import "fmt"
 
 // SmoothingSpline differentiates the cubic smoothing spline g that
-// minimises Σ (x_i − g(t_i))² + Lambda·∫ g''(t)² dt over the samples
+// minimises Σ (x_i − g(t_i))² + Lambda·∫ g”(t)² dt over the samples
 // (Reinsch's algorithm, O(n), any grid). Lambda 0 gives the natural cubic
 // interpolating spline; larger values smooth more. Lambda has units of
 // time³, so scale it with the sampling interval.

@@ -1,0 +1,188 @@
+package sindy
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// rk4 integrates x' = f(x) with the classical Runge–Kutta method, sub
+// substeps per output interval, and returns the states at t0 + i·dt.
+func rk4(f func(x, dx []float64), x0 []float64, dt float64, n, sub int) ([]float64, [][]float64) {
+	d := len(x0)
+	ts := make([]float64, n)
+	xs := make([][]float64, n)
+	x := append([]float64(nil), x0...)
+	k1, k2, k3, k4, tmp := make([]float64, d), make([]float64, d), make([]float64, d), make([]float64, d), make([]float64, d)
+	h := dt / float64(sub)
+	for i := range n {
+		ts[i] = float64(i) * dt
+		xs[i] = append([]float64(nil), x...)
+		for range sub {
+			f(x, k1)
+			for j := range d {
+				tmp[j] = x[j] + h/2*k1[j]
+			}
+			f(tmp, k2)
+			for j := range d {
+				tmp[j] = x[j] + h/2*k2[j]
+			}
+			f(tmp, k3)
+			for j := range d {
+				tmp[j] = x[j] + h*k3[j]
+			}
+			f(tmp, k4)
+			for j := range d {
+				x[j] += h / 6 * (k1[j] + 2*k2[j] + 2*k3[j] + k4[j])
+			}
+		}
+	}
+	return ts, xs
+}
+
+func lorenzRHS(x, dx []float64) {
+	dx[0] = 10 * (x[1] - x[0])
+	dx[1] = x[0]*(28-x[2]) - x[1]
+	dx[2] = x[0]*x[1] - 8.0/3*x[2]
+}
+
+// lorenzData is pysindy's canonical Lorenz set: x0 = (−8, 8, 27),
+// dt = 0.002, t ∈ [0, 10) (5000 samples).
+func lorenzData() Trajectory {
+	ts, xs := rk4(lorenzRHS, []float64{-8, 8, 27}, 0.002, 5000, 8)
+	return Trajectory{T: ts, X: xs}
+}
+
+// lorenzTrue is the true coefficient matrix on the degree-2 polynomial
+// library of (x, y, z): 1, x, y, z, x^2, x y, x z, y^2, y z, z^2.
+var lorenzTrue = mat.NewDense(3, 10, []float64{
+	0, -10, 10, 0, 0, 0, 0, 0, 0, 0,
+	0, 28, -1, 0, 0, 0, -1, 0, 0, 0,
+	0, 0, 0, -8.0 / 3, 0, 1, 0, 0, 0, 0,
+})
+
+// supportAndError checks the support equals the truth's and returns the
+// largest absolute and relative coefficient errors on it.
+func supportAndError(t *testing.T, m *Model, want *mat.Dense) (abs, rel float64) {
+	t.Helper()
+	k, p := want.Dims()
+	if r, c := m.Coef.Dims(); r != k || c != p {
+		t.Fatalf("coefficients %d×%d, want %d×%d", r, c, k, p)
+	}
+	for i := range k {
+		for j := range p {
+			w, g := want.At(i, j), m.Coef.At(i, j)
+			if (w == 0) != (g == 0) {
+				t.Errorf("%s' term %s: got %.6g, want %.6g (wrong support)", m.Names[i], m.Features[j].Name, g, w)
+				continue
+			}
+			if w != 0 {
+				abs = math.Max(abs, math.Abs(g-w))
+				rel = math.Max(rel, math.Abs(g-w)/math.Abs(w))
+			}
+		}
+	}
+	return abs, rel
+}
+
+func TestLorenzCanonical(t *testing.T) {
+	data := []Trajectory{lorenzData()}
+	m, err := Fit(data, &Settings{Names: []string{"x", "y", "z"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("\n%s", m)
+	abs, rel := supportAndError(t, m, lorenzTrue)
+	t.Logf("max coefficient error %.3g (relative %.3g); pysindy: 7.8e-3", abs, rel)
+	if m.NumTerms() != 7 {
+		t.Errorf("%d terms, want 7", m.NumTerms())
+	}
+	if abs > 7.8e-3 {
+		t.Errorf("max coefficient error %.3g > pysindy's 7.8e-3", abs)
+	}
+}
+
+// addNoise returns a copy of tr with Gaussian noise of standard deviation
+// level × (standard deviation of each state) added, the usual convention
+// (pysindy's examples: noise_level * np.std(x)).
+func addNoise(tr Trajectory, level float64, seed uint64) Trajectory {
+	rng := rand.New(rand.NewPCG(seed, 99))
+	d, n := tr.Dim(), float64(len(tr.X))
+	mean, sd := make([]float64, d), make([]float64, d)
+	for _, x := range tr.X {
+		for j, v := range x {
+			mean[j] += v / n
+		}
+	}
+	for _, x := range tr.X {
+		for j, v := range x {
+			sd[j] += (v - mean[j]) * (v - mean[j]) / n
+		}
+	}
+	out := Trajectory{T: tr.T, X: make([][]float64, len(tr.X))}
+	for i, x := range tr.X {
+		out.X[i] = make([]float64, d)
+		for j, v := range x {
+			out.X[i][j] = v + level*math.Sqrt(sd[j])*rng.NormFloat64()
+		}
+	}
+	return out
+}
+
+// normRelErr returns ‖got − want‖_F / ‖want‖_F.
+func normRelErr(got, want *mat.Dense) float64 {
+	var d mat.Dense
+	d.Sub(got, want)
+	return mat.Norm(&d, 2) / mat.Norm(want, 2)
+}
+
+func TestLorenzNoisyWeak(t *testing.T) {
+	names := []string{"x", "y", "z"}
+	clean := lorenzData()
+	noisy := addNoise(clean, 0.05, 1)
+	// Plain strong-form SINDy keeps false terms at this noise level, as
+	// pysindy does.
+	strong, err := Fit([]Trajectory{noisy}, &Settings{Names: names, Diff: SavitzkyGolay{Window: 21, PolyOrder: 3}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("strong form (Savitzky–Golay), 5%% noise: %d terms\n%s", strong.NumTerms(), strong)
+	if strong.NumTerms() == 7 {
+		t.Log("strong form found the right number of terms")
+	}
+	opt := STLSQ{Threshold: 0.05, Relative: true, Unbias: true}
+	var worst float64
+	for seed := uint64(1); seed <= 5; seed++ {
+		noisy := addNoise(clean, 0.05, seed)
+		m, err := Fit([]Trajectory{noisy}, &Settings{Names: names, Weak: &WeakForm{}, Optimizer: opt})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, rel := supportAndError(t, m, lorenzTrue)
+		nrel := normRelErr(m.Coef, lorenzTrue)
+		worst = max(worst, rel)
+		t.Logf("seed %d: largest relative coefficient error %.3g, ‖ΔΞ‖/‖Ξ‖ = %.3g\n%s", seed, rel, nrel, m)
+		if nrel > 0.01 {
+			t.Errorf("seed %d: ‖ΔΞ‖/‖Ξ‖ = %.3g > 1%%", seed, nrel)
+		}
+		if rel > 0.08 {
+			t.Errorf("seed %d: a coefficient is off by %.3g > 8%%", seed, rel)
+		}
+	}
+	t.Logf("worst single-coefficient relative error over 5 noise draws: %.3g", worst)
+}
+
+func TestLorenzWeakCleanIsExact(t *testing.T) {
+	// Without noise the weak form has no differentiation error at all:
+	// only the quadrature's, which is tiny for smooth test functions.
+	m, err := Fit([]Trajectory{lorenzData()}, &Settings{Names: []string{"x", "y", "z"}, Weak: &WeakForm{Power: 8, Width: 0.5}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	abs, _ := supportAndError(t, m, lorenzTrue)
+	if abs > 1e-7 {
+		t.Errorf("weak form on clean data: max coefficient error %.3g > 1e-7", abs)
+	}
+}
