@@ -60,7 +60,7 @@ type adams struct {
 	psi, alpha, beta, v [13]float64
 	w, sig, g           [14]float64
 
-	pred, yp, d, e []float64 // prediction, f at prediction/correction, scratch
+	pred, yp []float64 // prediction, f at the prediction and at the correction
 	yn             []float64 // solution at xn (for interp)
 	xn             float64
 
@@ -82,8 +82,6 @@ func newAdams(n, maxOrder int) *adams {
 	}
 	a.pred = make([]float64, n)
 	a.yp = make([]float64, n)
-	a.d = make([]float64, n)
-	a.e = make([]float64, n)
 	a.yn = make([]float64, n)
 	return a
 }
@@ -231,24 +229,30 @@ func (a *adams) step(t float64, y []float64, h float64, ynew []float64) (bool, f
 	absh := math.Abs(h)
 	p.fcall(x, pr, a.yp)
 
-	d, e := a.d, a.e
-	for l := range d {
-		d[l] = a.yp[l] - phi[1][l]
+	// The three estimates in one pass, with the weights of p.errNorm.
+	nd := p.opt.normDims
+	atol, rtol := p.opt.atol[:nd], p.opt.rtol
+	var s0, s1, s2 float64
+	y1, pm1, pm2 := phi[1][:nd], phi[max(k, 1)][:nd], phi[max(km1, 1)][:nd]
+	ypn, prn := a.yp[:nd], pr[:nd]
+	for l, yl := range y[:nd] {
+		r := 1 / (atol[l] + rtol*math.Max(math.Abs(yl), math.Abs(prn[l])))
+		dl := (ypn[l] - y1[l]) * r
+		s0 += dl * dl
+		x := pm1[l]*r + dl
+		s1 += x * x
+		x = pm2[l]*r + dl
+		s2 += x * x
 	}
+	rn := 1 / float64(nd)
 	var erkm2, erkm1 float64
 	if km2 > 0 {
-		for l := range e {
-			e[l] = phi[km1][l] + d[l]
-		}
-		erkm2 = absh * sig[km1] * adamsGStr[km2] * p.errNorm(e, y, pr)
+		erkm2 = absh * sig[km1] * adamsGStr[km2] * math.Sqrt(s2*rn)
 	}
 	if km2 >= 0 {
-		for l := range e {
-			e[l] = phi[k][l] + d[l]
-		}
-		erkm1 = absh * sig[k] * adamsGStr[km1] * p.errNorm(e, y, pr)
+		erkm1 = absh * sig[k] * adamsGStr[km1] * math.Sqrt(s1*rn)
 	}
-	temp5 := absh * p.errNorm(d, y, pr)
+	temp5 := absh * math.Sqrt(s0*rn)
 	err := temp5 * (g[k] - g[kp1])
 	erk := temp5 * sig[kp1] * adamsGStr[k]
 	knew := k

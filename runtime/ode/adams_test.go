@@ -495,3 +495,26 @@ func TestAdamsZeroAllocs(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkArenstorf compares adams with dopri5 on the Arenstorf orbit at
+// rtol = atol = 1e-8; ns/op is one full period.
+func BenchmarkArenstorf(b *testing.B) {
+	for _, m := range []string{"adams", "dopri5"} {
+		b.Run(m, func(b *testing.B) {
+			s, err := NewSolver(admArenstorf{}, &Options{Method: m, RTol: 1e-8, ATol: 1e-8})
+			if err != nil {
+				b.Skip(err)
+			}
+			sol := new(Solution)
+			ts := []float64{0, admArenstorfT}
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := s.Solve(admArenstorfY0, ts, sol); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(sol.Stats.NFE), "nfe/op")
+			b.ReportMetric(float64(sol.Stats.Accepted), "steps/op")
+		})
+	}
+}
