@@ -61,8 +61,8 @@ type adams struct {
 	w, sig, g           [14]float64
 
 	pred, yp []float64 // prediction, f at the prediction and at the correction
-	yn             []float64 // solution at xn (for interp)
-	xn             float64
+	yn       []float64 // solution at xn (for interp)
+	xn       float64
 
 	k, kold, ns, ifail int
 	hold               float64
