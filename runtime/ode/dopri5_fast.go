@@ -45,37 +45,37 @@ func (r *rkStepper) stepDopri5(t float64, y []float64, h float64, ynew []float64
 	n := len(y)
 	k1, k2, k3, k4, k5, k6, k7 := k[0][:n], k[1][:n], k[2][:n], k[3][:n], k[4][:n], k[5][:n], k[6][:n]
 	yt := r.ytmp[:n]
-	ynew = ynew[:n]
-	f := p.f
+	y, ynew = y[:n], ynew[:n]
+	f := p.sys
 
 	ha := h * dpA21
 	for i := range yt {
 		yt[i] = y[i] + ha*k1[i]
 	}
-	f(t+0.2*h, yt, k2)
+	f.Func(t+0.2*h, yt, k2)
 	for i := range yt {
 		yt[i] = y[i] + h*(dpA31*k1[i]+dpA32*k2[i])
 	}
-	f(t+0.3*h, yt, k3)
+	f.Func(t+0.3*h, yt, k3)
 	for i := range yt {
 		yt[i] = y[i] + h*(dpA41*k1[i]+dpA42*k2[i]+dpA43*k3[i])
 	}
-	f(t+0.8*h, yt, k4)
+	f.Func(t+0.8*h, yt, k4)
 	for i := range yt {
 		yt[i] = y[i] + h*(dpA51*k1[i]+dpA52*k2[i]+dpA53*k3[i]+dpA54*k4[i])
 	}
-	f(t+8.0/9*h, yt, k5)
+	f.Func(t+8.0/9*h, yt, k5)
 	for i := range yt {
 		yt[i] = y[i] + h*(dpA61*k1[i]+dpA62*k2[i]+dpA63*k3[i]+dpA64*k4[i]+dpA65*k5[i])
 	}
 	if r.detectStiff {
 		copy(r.ysti, yt)
 	}
-	f(t+h, yt, k6)
+	f.Func(t+h, yt, k6)
 	for i := range ynew {
 		ynew[i] = y[i] + h*(dpA71*k1[i]+dpA73*k3[i]+dpA74*k4[i]+dpA75*k5[i]+dpA76*k6[i])
 	}
-	f(t+h, ynew, k7)
+	f.Func(t+h, ynew, k7)
 	p.stats.NFE += 6
 
 	nd := p.opt.normDims
@@ -83,7 +83,11 @@ func (r *rkStepper) stepDopri5(t float64, y []float64, h float64, ynew []float64
 	s := 0.0
 	for i := range atol {
 		e := (dpE1*k1[i] + dpE3*k3[i] + dpE4*k4[i] + dpE5*k5[i] + dpE6*k6[i] + dpE7*k7[i]) * h
-		sk := atol[i] + rtol*math.Max(math.Abs(y[i]), math.Abs(ynew[i]))
+		m, m1 := math.Abs(y[i]), math.Abs(ynew[i])
+		if m1 > m || m != m {
+			m = m1
+		}
+		sk := atol[i] + rtol*m
 		q := e / sk
 		s += q * q
 	}
