@@ -148,3 +148,6 @@ func (d *Dense) VJPJVP(x, dx, y, dy, gy, gdy, gx, gdx, gp []float64, b int) {
 		d.backBias(gy, gp[nw:], b)
 	}
 }
+
+// ParamTensors returns weight and bias as named tensors aliasing Params.
+func (d *Dense) ParamTensors() []Tensor { return tensorsFromSpecs(d.ParamSpecs(), d.p) }

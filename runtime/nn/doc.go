@@ -35,6 +35,23 @@
 //	opt := nn.NewAdam(1e-3)
 //	opt.Step(m.Params(), grad)
 //
+// # What is here
+//
+// Layers: Dense, Act (tanh, relu, softplus, sigmoid, elu, gelu, sin,
+// Gaussian RBF; ParseActivation reads their names), Conv2d, GroupNorm,
+// Dropout, TimeInput, all usable in a Sequential; MLP builds the common
+// case. GRUCell and TimeConcat have their own two-input APIs. Every layer
+// but GroupNorm and Dropout is a DualLayer.
+//
+// Losses: MSE, L1, CrossEntropyLogits, GaussianNLL, KLDiagGaussian.
+// Initialisers: GlorotUniform, GlorotNormal, HeNormal, HeUniform, Normal,
+// Zeros, with NewRNG for a seeded PCG generator. Optimisers (PyTorch
+// semantics): SGD (momentum, Nesterov), RMSprop, Adam, AdamW; schedules
+// StepLR and CosineLR; ClipGradNorm and ClipGradValue.
+//
+// Containers are not safe for concurrent use; Clone gives a copy that
+// shares the parameters with its own workspace.
+//
 // # Parameter files
 //
 // SaveParams and LoadParams use the safetensors layout (an 8-byte

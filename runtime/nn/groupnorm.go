@@ -129,3 +129,6 @@ func (n *GroupNorm) VJP(x, y, gy, gx, gp []float64, b int) {
 		}
 	}
 }
+
+// ParamTensors returns weight and bias as named tensors aliasing Params.
+func (n *GroupNorm) ParamTensors() []Tensor { return tensorsFromSpecs(n.ParamSpecs(), n.p) }
