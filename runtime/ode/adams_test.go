@@ -518,3 +518,24 @@ func BenchmarkArenstorf(b *testing.B) {
 		})
 	}
 }
+
+func TestABM4LongGrid(t *testing.T) {
+	// Far from t=0 the grid steps differ from StepSize by the rounding of
+	// t; abm4 must still run its 2-evaluation PECE steps, not restart.
+	const t0, h, n = 1e5, 1e-3, 1000
+	osc := symOscillator{omega: 1}
+	y0, want := make([]float64, 2), make([]float64, 2)
+	osc.exact(t0, y0)
+	osc.exact(t0+n*h, want)
+	sol, err := Solve(osc, y0, []float64{t0, t0 + n*h}, &Options{Method: "abm4", StepSize: h})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sol.Stats.NFE > 1+12+2*(n-3)+2 {
+		t.Errorf("NFE %d, want about %d: the history was restarted", sol.Stats.NFE, 1+12+2*(n-3))
+	}
+	// the exact solution at t0 is itself only known to ~1e-11 (cos of 1e5)
+	if d := maxDiffSym(sol.Y[1], want); d > 1e-9 {
+		t.Errorf("error %g", d)
+	}
+}
