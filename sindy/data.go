@@ -1,9 +1,6 @@
 package sindy
 
-import (
-	"fmt"
-	"math"
-)
+import "fmt"
 
 // Trajectory is one time series of the states. X[i] is the state at time
 // T[i]; T must be strictly increasing and may be non-uniform. DX, when not
@@ -71,13 +68,13 @@ func validate(data []Trajectory, minSamples int) (int, error) {
 	return d, nil
 }
 
-func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+// finite reports whether v is neither NaN nor ±Inf (for both, v−v is NaN).
+func finite(v float64) bool { return v-v == 0 }
 
 func allFinite(x []float64) bool {
+	var s float64
 	for _, v := range x {
-		if !finite(v) {
-			return false
-		}
+		s += v - v
 	}
-	return true
+	return s == 0
 }
