@@ -539,3 +539,34 @@ func TestABM4LongGrid(t *testing.T) {
 		t.Errorf("error %g", d)
 	}
 }
+
+func TestAdamsRecoversFromDiscontinuity(t *testing.T) {
+	// f jumps at t=1: y' = cos t before, y' = −2y after, so
+	// y(t) = sin 1 · exp(−2(t−1)) for t ≥ 1. The steps across the jump fail,
+	// the order falls back to 1 and the integration restarts.
+	jump := &Func{N: 1, F: func(t float64, y, dy []float64) {
+		if t < 1 {
+			dy[0] = math.Cos(t)
+			return
+		}
+		dy[0] = -2 * y[0]
+	}}
+	for _, tol := range []float64{1e-6, 1e-9} {
+		sol, err := Solve(jump, []float64{0}, []float64{0, 0.5, 3}, &Options{Method: "adams", RTol: tol, ATol: tol})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := math.Sin(1) * math.Exp(-4)
+		e := math.Abs(sol.Y[2][0] - want)
+		t.Logf("tol %.0e: error %.2e, %+v", tol, e, sol.Stats)
+		if sol.Stats.Rejected < 3 {
+			t.Errorf("tol %g: only %d rejections across the jump", tol, sol.Stats.Rejected)
+		}
+		if e > 10*tol {
+			t.Errorf("tol %g: error %.3g after the jump", tol, e)
+		}
+		if d := math.Abs(sol.Y[1][0] - math.Sin(0.5)); d > 10*tol {
+			t.Errorf("tol %g: error %.3g before the jump", tol, d)
+		}
+	}
+}

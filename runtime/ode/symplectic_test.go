@@ -445,3 +445,28 @@ func BenchmarkKeplerPeriod(b *testing.B) {
 		})
 	}
 }
+
+func TestSymplecticEvents(t *testing.T) {
+	// q = cos t crosses zero at π/2 + jπ; located on the Hermite output.
+	for _, c := range []struct {
+		method string
+		tol    float64
+	}{{"leapfrog", 1e-4}, {"yoshida4", 1e-8}} {
+		sol, err := Solve(symOscillator{omega: 1}, []float64{1, 0}, []float64{0, 10}, &Options{
+			Method: c.method, StepSize: 0.01,
+			Events: []Event{{Func: func(_ float64, y []float64) float64 { return y[0] }, Direction: -1}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []float64{math.Pi / 2, 5 * math.Pi / 2} // falling crossings only
+		if len(sol.Events) != len(want) {
+			t.Fatalf("%s: %d events, want %d", c.method, len(sol.Events), len(want))
+		}
+		for i, ev := range sol.Events {
+			if math.Abs(ev.T-want[i]) > c.tol {
+				t.Errorf("%s: event at t=%.10f, want %.10f", c.method, ev.T, want[i])
+			}
+		}
+	}
+}
