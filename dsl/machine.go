@@ -269,6 +269,9 @@ func (m *Machine) Load(t float64, y, p []float64) {
 	m.regs[m.dim+m.npar] = t
 }
 
+// LoadParams sets only the declared parameters p[:npar].
+func (m *Machine) LoadParams(p []float64) { copy(m.regs[m.dim:m.dim+m.npar], p[:m.npar]) }
+
 // LoadState sets only the state components y[lo:hi].
 func (m *Machine) LoadState(lo int, y []float64) { copy(m.regs[lo:lo+len(y)], y) }
 

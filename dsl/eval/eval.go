@@ -1,0 +1,359 @@
+// Package eval interprets a checked .node model (a *dsl.Model) as an
+// ode.System without generating code.
+//
+// The model's equations, noise, outputs and Hamiltonian derivatives are
+// compiled once to dsl.Machine register programs; Func runs one program,
+// VJP and Jac run it and then propagate adjoints back through it (reverse
+// mode, exact to rounding), through neural terms via runtime/nn. No method
+// allocates.
+//
+//	prog, err := dsl.Compile("lorenz.node", src)
+//	sys, err := eval.New(prog.Model("Lorenz"), nil)
+//	sol, err := ode.Solve(sys, sys.InitialState(), ts, nil)
+//
+// A *System implements ode.System, ode.Jacobian, ode.Differentiable,
+// ode.TimeDerivative, ode.Autonomous and, for models with noise,
+// sde.System (diagonal Itô noise) with sde.DiffusionDerivative.
+// Hamiltonian models with H = T(p) + V(q) also offer AsSeparable for the
+// symplectic integrators.
+package eval
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/nodekit/nodekit/dsl"
+	"github.com/nodekit/nodekit/runtime/nn"
+	"github.com/nodekit/nodekit/runtime/ode"
+	"github.com/nodekit/nodekit/runtime/sde"
+)
+
+// Errors.
+var (
+	ErrUnknownName = errors.New("eval: unknown parameter or state")
+	ErrNoModel     = errors.New("eval: nil model")
+)
+
+// Options configure New. A nil *Options means the defaults.
+type Options struct {
+	// Seed selects the initial weights of neural terms (Glorot-uniform
+	// weights, zero biases, one stream per net).
+	Seed uint64
+}
+
+const (
+	progF = iota
+	progG
+	progOut
+	progVel
+	progForce
+	numProgs
+)
+
+// System is an interpreted model. It is not safe for concurrent use;
+// Clone gives each goroutine its own.
+type System struct {
+	Model *dsl.Model
+
+	mach   *dsl.Machine
+	params []float64
+	nets   []*nn.MLP
+	auto   bool
+	nout   int
+
+	unit []float64 // one-hot adjoint, length Dim
+	row  []float64
+}
+
+var (
+	_ ode.Differentiable      = (*System)(nil)
+	_ ode.Jacobian            = (*System)(nil)
+	_ ode.TimeDerivative      = (*System)(nil)
+	_ ode.Autonomous          = (*System)(nil)
+	_ sde.System              = (*System)(nil)
+	_ sde.DiffusionDerivative = (*System)(nil)
+	_ ode.Separable           = (*Separable)(nil)
+)
+
+// New compiles m. Parameters start at their declared defaults and net
+// weights at a seeded random initialisation.
+func New(m *dsl.Model, opts *Options) (*System, error) {
+	if m == nil {
+		return nil, ErrNoModel
+	}
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	s := &System{Model: m}
+	s.params = make([]float64, m.NumParams)
+	copy(s.params, m.DefaultParams())
+	for i, n := range m.Nets {
+		act, err := nn.ParseActivation(n.Act)
+		if err != nil {
+			return nil, fmt.Errorf("eval: net %s: %w", n.Name, err)
+		}
+		mlp := nn.NewMLP(n.Sizes(), act, nn.NewRNG(o.Seed+uint64(i)*0x9e3779b97f4a7c15))
+		if mlp.NumParams() != n.NumParams {
+			return nil, fmt.Errorf("eval: net %s: runtime/nn has %d parameters, the IR %d", n.Name, mlp.NumParams(), n.NumParams)
+		}
+		region := s.params[n.ParamOffset : n.ParamOffset+n.NumParams : n.ParamOffset+n.NumParams]
+		copy(region, mlp.Params())
+		mlp.SetParams(region)
+		s.nets = append(s.nets, mlp)
+	}
+	roots := make([][]*dsl.Expr, numProgs)
+	roots[progF] = m.Eqs
+	roots[progG] = m.Noise
+	for _, out := range m.Outputs {
+		roots[progOut] = append(roots[progOut], out.Value...)
+		s.nout += len(out.Value)
+	}
+	if h := m.Hamiltonian; h != nil && h.Separable {
+		roots[progVel] = h.DHDp
+		roots[progForce] = m.Eqs[len(h.Coords):]
+	}
+	s.mach = dsl.NewMachine(m.Dim, m.NumDeclared, m.Nets, roots...)
+	for i, mlp := range s.nets {
+		s.mach.SetNet(i, mlp)
+	}
+	s.auto = !dependsOnTime(m.Eqs)
+	s.unit = make([]float64, m.Dim)
+	s.row = make([]float64, m.Dim)
+	return s, nil
+}
+
+func dependsOnTime(es []*dsl.Expr) bool {
+	found := false
+	dsl.Walk(es, func(e *dsl.Expr) {
+		if e.Op == dsl.OpTime {
+			found = true
+		}
+	})
+	return found
+}
+
+// Clone returns an independent System sharing the parameter vector (so
+// training one trains all) but with its own registers and net workspaces.
+func (s *System) Clone() *System {
+	c := *s
+	c.mach = s.mach.Clone()
+	c.nets = make([]*nn.MLP, len(s.nets))
+	for i, n := range s.Model.Nets {
+		act, _ := nn.ParseActivation(n.Act)
+		mlp := nn.NewMLP(n.Sizes(), act, nil)
+		mlp.SetParams(s.params[n.ParamOffset : n.ParamOffset+n.NumParams : n.ParamOffset+n.NumParams])
+		c.nets[i] = mlp
+		c.mach.SetNet(i, mlp)
+	}
+	c.unit = make([]float64, len(s.unit))
+	c.row = make([]float64, len(s.row))
+	return &c
+}
+
+// Dim returns the number of flat state components.
+func (s *System) Dim() int { return s.Model.Dim }
+
+// Func writes f(t, y) into dy.
+func (s *System) Func(t float64, y, dy []float64) {
+	s.mach.Load(t, y, s.params)
+	s.mach.Run(progF)
+	s.mach.Roots(progF, dy)
+}
+
+// Params returns θ: the declared parameters followed by every net's
+// weights. It aliases the system: writing to it changes the model.
+func (s *System) Params() []float64 { return s.params }
+
+// VJP computes ay = aᵀ∂f/∂y and accumulates ap += aᵀ∂f/∂θ.
+func (s *System) VJP(t float64, y, a, ay, ap []float64) {
+	s.mach.Load(t, y, s.params)
+	s.mach.Run(progF)
+	s.mach.Reverse(progF, a, ay, ap)
+}
+
+// Jac writes ∂f/∂y row-major into J.
+func (s *System) Jac(t float64, y []float64, J []float64) {
+	n := s.Model.Dim
+	s.mach.Load(t, y, s.params)
+	s.mach.Run(progF)
+	for i := 0; i < n; i++ {
+		s.unit[i] = 1
+		s.mach.Reverse(progF, s.unit, J[i*n:(i+1)*n], nil)
+		s.unit[i] = 0
+	}
+}
+
+// DfDt writes ∂f/∂t into dfdt.
+func (s *System) DfDt(t float64, y []float64, dfdt []float64) {
+	s.mach.Load(t, y, s.params)
+	s.mach.Run(progF)
+	for i := range dfdt[:s.Model.Dim] {
+		s.unit[i] = 1
+		dfdt[i] = s.mach.Reverse(progF, s.unit, s.row, nil)
+		s.unit[i] = 0
+	}
+}
+
+// Autonomous reports whether f does not depend on t.
+func (s *System) Autonomous() bool { return s.auto }
+
+// Noise returns sde.Diagonal: each component has its own Wiener process.
+func (s *System) Noise() sde.NoiseKind { return sde.Diagonal }
+
+// NoiseDim returns Dim.
+func (s *System) NoiseDim() int { return s.Model.Dim }
+
+// Diffusion writes the diagonal diffusion g(t, y) into g (all zero for a
+// model without noise).
+func (s *System) Diffusion(t float64, y, g []float64) {
+	if s.Model.Noise == nil {
+		clear(g[:s.Model.Dim])
+		return
+	}
+	s.mach.Load(t, y, s.params)
+	s.mach.Run(progG)
+	s.mach.Roots(progG, g)
+}
+
+// DiffusionDerivative writes dg[i] = ∂g_i/∂y_i.
+func (s *System) DiffusionDerivative(t float64, y, dg []float64) {
+	if s.Model.Noise == nil {
+		clear(dg[:s.Model.Dim])
+		return
+	}
+	s.mach.Load(t, y, s.params)
+	s.mach.Run(progG)
+	for i := range dg[:s.Model.Dim] {
+		s.unit[i] = 1
+		s.mach.Reverse(progG, s.unit, s.row, nil)
+		s.unit[i] = 0
+		dg[i] = s.row[i]
+	}
+}
+
+// NumOutputs returns the number of output columns.
+func (s *System) NumOutputs() int { return s.nout }
+
+// OutputNames returns the output column names.
+func (s *System) OutputNames() []string {
+	var c []string
+	for _, o := range s.Model.Outputs {
+		c = append(c, o.Columns()...)
+	}
+	return c
+}
+
+// Outputs writes the model's outputs at (t, y) into out.
+func (s *System) Outputs(t float64, y, out []float64) {
+	if s.nout == 0 {
+		return
+	}
+	s.mach.Load(t, y, s.params)
+	s.mach.Run(progOut)
+	s.mach.Roots(progOut, out)
+}
+
+// InitialState returns the declared initial state.
+func (s *System) InitialState() []float64 { return s.Model.InitialState() }
+
+// SetParam sets declared parameter name (or component name[i]) to v.
+func (s *System) SetParam(name string, v float64) error {
+	base, idx, err := splitIndex(name)
+	if err != nil {
+		return err
+	}
+	for _, p := range s.Model.Params {
+		if p.Name != base {
+			continue
+		}
+		if idx < 0 {
+			for i := 0; i < p.Size; i++ {
+				s.params[p.Offset+i] = v
+			}
+			return nil
+		}
+		if idx >= p.Size {
+			return fmt.Errorf("%w: %s has %d components", ErrUnknownName, base, p.Size)
+		}
+		s.params[p.Offset+idx] = v
+		return nil
+	}
+	return fmt.Errorf("%w: no parameter %s", ErrUnknownName, base)
+}
+
+// SetInitial sets the component(s) of y0 that belong to state name (or
+// name[i]).
+func (s *System) SetInitial(y0 []float64, name string, v float64) error {
+	base, idx, err := splitIndex(name)
+	if err != nil {
+		return err
+	}
+	for _, st := range s.Model.States {
+		if st.Name != base {
+			continue
+		}
+		if idx < 0 {
+			for i := 0; i < st.Size; i++ {
+				y0[st.Offset+i] = v
+			}
+			return nil
+		}
+		if idx >= st.Size {
+			return fmt.Errorf("%w: %s has %d components", ErrUnknownName, base, st.Size)
+		}
+		y0[st.Offset+idx] = v
+		return nil
+	}
+	return fmt.Errorf("%w: no state %s", ErrUnknownName, base)
+}
+
+func splitIndex(name string) (string, int, error) {
+	i := strings.IndexByte(name, '[')
+	if i < 0 {
+		return name, -1, nil
+	}
+	if !strings.HasSuffix(name, "]") {
+		return "", 0, fmt.Errorf("%w: malformed name %q", ErrUnknownName, name)
+	}
+	k, err := strconv.Atoi(name[i+1 : len(name)-1])
+	if err != nil || k < 0 {
+		return "", 0, fmt.Errorf("%w: malformed index in %q", ErrUnknownName, name)
+	}
+	return name[:i], k, nil
+}
+
+// Separable is a System whose Hamiltonian is H = T(p) + V(q), with the
+// split form that symplectic integrators need.
+type Separable struct {
+	*System
+	half int
+}
+
+// AsSeparable returns the separable view of s, or nil when the model is
+// not a separable Hamiltonian system.
+func (s *System) AsSeparable() *Separable {
+	if h := s.Model.Hamiltonian; h == nil || !h.Separable {
+		return nil
+	}
+	return &Separable{System: s, half: s.Model.Dim / 2}
+}
+
+// Velocity writes q' = ∂H/∂p at momenta p into dq.
+func (s *Separable) Velocity(p, dq []float64) {
+	s.mach.LoadParams(s.params)
+	s.mach.LoadState(s.half, p[:s.half])
+	s.mach.Run(progVel)
+	s.mach.Roots(progVel, dq)
+}
+
+// Force writes p' = −∂H/∂q at (t, q) into dp.
+func (s *Separable) Force(t float64, q, dp []float64) {
+	s.mach.LoadParams(s.params)
+	s.mach.LoadState(0, q[:s.half])
+	s.mach.SetTime(t)
+	s.mach.Run(progForce)
+	s.mach.Roots(progForce, dp)
+}
