@@ -4,7 +4,11 @@ import "math"
 
 func init() {
 	register(MethodInfo{
-		Name: MethodEuler, Calculus: Ito, StrongOrder: 0.5, WeakOrder: 1, Adaptive: true,
+		// Not adaptive: Itô–Euler sums over step sizes chosen by looking at
+		// the increments converge to the wrong limit (the error estimate
+		// selects the partition); Milstein, SRIW1 and the Stratonovich
+		// methods do not have this problem.
+		Name: MethodEuler, Calculus: Ito, StrongOrder: 0.5, WeakOrder: 1,
 		Noise:       allKinds,
 		Description: "Euler–Maruyama: y += f h + g ΔW",
 		newStepper:  func(p *problem) stepper { return newEuler(p) },

@@ -200,18 +200,37 @@ func finite(y []float64) bool {
 	return true
 }
 
+// fixedClock walks the grid t0 + i·dt, inserting the save times: a step
+// ends at the next grid point or the next save time, whichever is first, so
+// steps never exceed dt and save times off the grid cost one short step.
+type fixedClock struct {
+	t0, dt float64
+	i      int
+}
+
+// next returns the end of the step that starts at the current grid position
+// and must not pass target.
+func (c *fixedClock) next(target float64) float64 {
+	g := c.t0 + float64(c.i+1)*c.dt
+	eps := 1e-9 * c.dt
+	if g >= target-eps {
+		if g <= target+eps {
+			c.i++ // landed on the grid
+		}
+		return target
+	}
+	c.i++
+	return g
+}
+
 func (s *Solver) fixed(ts []float64, dt float64, lp LevyPath, bm BrownianPath, sol *Solution) error {
-	t0 := ts[0]
-	t := t0
-	i := 0 // steps taken on the dt grid
+	clk := fixedClock{t0: ts[0], dt: dt}
+	t := ts[0]
 	for k := 1; k < len(ts); k++ {
 		for t < ts[k] {
-			tn := t0 + float64(i+1)*dt
-			if tn >= ts[k]-1e-9*dt {
-				tn = ts[k]
-			}
+			tn := clk.next(ts[k])
 			h := tn - t
-			if sol.Stats.Accepted >= s.o.MaxSteps && s.o.MaxSteps > 0 {
+			if s.o.MaxSteps > 0 && sol.Stats.Accepted >= s.o.MaxSteps {
 				return s.fail(t, h, ErrMaxSteps)
 			}
 			s.increment(lp, bm, t, tn, s.dw, s.hh)
@@ -221,9 +240,6 @@ func (s *Solver) fixed(ts []float64, dt float64, lp LevyPath, bm BrownianPath, s
 			}
 			s.y, s.ynew = s.ynew, s.y
 			sol.Stats.Accepted++
-			if tn == t0+float64(i+1)*dt || tn > t0+float64(i)*dt+0.5*dt {
-				i++
-			}
 			t = tn
 		}
 		copy(sol.Y[k], s.y)

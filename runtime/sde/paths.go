@@ -1,0 +1,521 @@
+package sde
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// ChunkPaths is the number of paths SolvePaths advances together in
+// fixed-step mode. Chunk c draws its Brownian increments from its own stream
+// (seed, c), so results depend on the seed and on this constant, never on
+// the number of goroutines.
+const ChunkPaths = 128
+
+// Ensemble is the result of SolvePaths: statistics at every save time and,
+// with Options.KeepPaths, every path.
+type Ensemble struct {
+	T     []float64
+	N     int // state dimension
+	Paths int
+	// Mean and the 5%, 50% and 95% quantiles (linear interpolation between
+	// order statistics) of each component at each save time: Mean[k][i].
+	Mean, Q05, Q50, Q95 [][]float64
+	// Y holds every path when Options.KeepPaths is set:
+	// component i of path p at T[k] is Y[(k*Paths+p)*N+i]; see At.
+	Y     []float64
+	Stats Stats
+}
+
+// At returns the state of path p at T[k] (KeepPaths only).
+func (e *Ensemble) At(k, p int) []float64 {
+	o := (k*e.Paths + p) * e.N
+	return e.Y[o : o+e.N : o+e.N]
+}
+
+// SolvePaths solves paths independent sample paths of sys from y0 over ts
+// (strictly increasing), across GOMAXPROCS goroutines (Options.Workers), and
+// returns the mean and 5/50/95% quantiles at each save time, plus every path
+// when Options.KeepPaths is set. The Brownian paths are determined by seed.
+//
+// Fixed-step solves advance ChunkPaths paths in lockstep with Brownian
+// increments drawn from a fast per-chunk stream; when sys implements
+// BatchSystem, Euler–Maruyama and SRIW1 evaluate drift and diffusion for a
+// whole chunk at once (structure of arrays). Adaptive solves give every path
+// its own BrownianTree (seed derived from seed and the path index).
+func SolvePaths(sys System, y0, ts []float64, paths int, seed uint64, opts *Options) (*Ensemble, error) {
+	if paths < 1 {
+		return nil, fmt.Errorf("%w (got %d)", ErrPaths, paths)
+	}
+	proto, err := NewSolver(sys, opts)
+	if err != nil {
+		return nil, err
+	}
+	n := sys.Dim()
+	if len(y0) != n {
+		return nil, fmt.Errorf("%w: len(y0) = %d, system dimension %d", ErrDim, len(y0), n)
+	}
+	if err := checkTimes(ts); err != nil {
+		return nil, err
+	}
+	o := proto.o
+	workers := o.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	K := len(ts)
+	all := make([]float64, K*n*paths) // all[(k*n+i)*paths+p]
+	e := &Ensemble{T: append([]float64(nil), ts...), N: n, Paths: paths}
+	if o.Adaptive {
+		err = solvePathsAdaptive(sys, proto, y0, ts, paths, seed, workers, all, &e.Stats)
+	} else {
+		err = solvePathsFixed(sys, proto, y0, ts, paths, seed, workers, all, &e.Stats)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if o.KeepPaths {
+		e.Y = make([]float64, K*paths*n)
+		for k := 0; k < K; k++ {
+			for i := 0; i < n; i++ {
+				col := all[(k*n+i)*paths : (k*n+i+1)*paths]
+				for p, v := range col {
+					e.Y[(k*paths+p)*n+i] = v
+				}
+			}
+		}
+	}
+	e.Mean, e.Q05, e.Q50, e.Q95 = grid2(K, n), grid2(K, n), grid2(K, n), grid2(K, n)
+	parallelFor(K*n, workers, func(j int) {
+		k, i := j/n, j%n
+		col := all[j*paths : (j+1)*paths]
+		s := 0.0
+		for _, v := range col {
+			s += v
+		}
+		e.Mean[k][i] = s / float64(paths)
+		var q [3]float64
+		quantiles(col, []float64{0.05, 0.5, 0.95}, q[:])
+		e.Q05[k][i], e.Q50[k][i], e.Q95[k][i] = q[0], q[1], q[2]
+	})
+	return e, nil
+}
+
+func grid2(a, b int) [][]float64 {
+	flat := make([]float64, a*b)
+	out := make([][]float64, a)
+	for i := range out {
+		out[i] = flat[i*b : (i+1)*b : (i+1)*b]
+	}
+	return out
+}
+
+// parallelFor runs body(0..n-1) on up to workers goroutines.
+func parallelFor(n, workers int, body func(i int)) {
+	if workers > n {
+		workers = n
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				body(i)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// firstError keeps the error of the lowest path index.
+type firstError struct {
+	mu   sync.Mutex
+	err  *SolveError
+	stop atomic.Bool
+}
+
+func (f *firstError) set(e *SolveError) {
+	f.mu.Lock()
+	if f.err == nil || e.Path < f.err.Path {
+		f.err = e
+	}
+	f.mu.Unlock()
+	f.stop.Store(true)
+}
+
+func (f *firstError) get() error {
+	if f.err == nil {
+		return nil
+	}
+	return f.err
+}
+
+func solvePathsAdaptive(sys System, proto *Solver, y0, ts []float64, paths int, seed uint64, workers int, all []float64, st *Stats) error {
+	n, K := len(y0), len(ts)
+	var fe firstError
+	var mu sync.Mutex
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	if workers > paths {
+		workers = paths
+	}
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s, _ := NewSolver(sys, &proto.o)
+			sol := new(Solution)
+			var local Stats
+			var tree *BrownianTree
+			for !fe.stop.Load() {
+				p := int(next.Add(1) - 1)
+				if p >= paths {
+					break
+				}
+				tree = NewBrownianTree(ts[0], ts[K-1], proto.p.m, splitmix64(seed^uint64(p)*0x9e3779b97f4a7c15), (ts[K-1]-ts[0])/(1<<24))
+				err := s.Solve(y0, ts, tree, sol)
+				local.NFE += sol.Stats.NFE
+				local.NDiff += sol.Stats.NDiff
+				local.Accepted += sol.Stats.Accepted
+				local.Rejected += sol.Stats.Rejected
+				if err != nil {
+					var se *SolveError
+					if errors.As(err, &se) {
+						se.Path = p
+						fe.set(se)
+					} else {
+						fe.set(&SolveError{Method: proto.info.Name, Path: p, T: ts[0], Err: err})
+					}
+					break
+				}
+				for k := 0; k < K; k++ {
+					for i := 0; i < n; i++ {
+						all[(k*n+i)*paths+p] = sol.Y[k][i]
+					}
+				}
+			}
+			mu.Lock()
+			st.NFE += local.NFE
+			st.NDiff += local.NDiff
+			st.Accepted += local.Accepted
+			st.Rejected += local.Rejected
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return fe.get()
+}
+
+// stepPlan is one fixed step; save ≥ 0 marks the save index it ends on.
+type stepPlan struct {
+	t, h float64
+	save int
+}
+
+func planSteps(ts []float64, dt float64) []stepPlan {
+	var plan []stepPlan
+	clk := fixedClock{t0: ts[0], dt: dt}
+	t := ts[0]
+	for k := 1; k < len(ts); k++ {
+		for t < ts[k] {
+			tn := clk.next(ts[k])
+			s := -1
+			if tn == ts[k] {
+				s = k
+			}
+			plan = append(plan, stepPlan{t: t, h: tn - t, save: s})
+			t = tn
+		}
+	}
+	return plan
+}
+
+func solvePathsFixed(sys System, proto *Solver, y0, ts []float64, paths int, seed uint64, workers int, all []float64, st *Stats) error {
+	dt := proto.o.Dt
+	if dt == 0 {
+		dt = (ts[len(ts)-1] - ts[0]) / 1000
+	}
+	plan := planSteps(ts, dt)
+	if proto.o.MaxSteps > 0 && len(plan) > proto.o.MaxSteps {
+		return &SolveError{Method: proto.info.Name, T: ts[0], H: dt, Path: 0, Err: ErrMaxSteps}
+	}
+	chunks := (paths + ChunkPaths - 1) / ChunkPaths
+	if workers > chunks {
+		workers = chunks
+	}
+	var fe firstError
+	var mu sync.Mutex
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cw := newChunkWorker(sys, proto)
+			for !fe.stop.Load() {
+				c := int(next.Add(1) - 1)
+				if c >= chunks {
+					break
+				}
+				if se := cw.run(c, y0, plan, paths, seed, all); se != nil {
+					fe.set(se)
+					break
+				}
+			}
+			mu.Lock()
+			st.NFE += cw.p.nfe
+			st.NDiff += cw.p.ng
+			st.Accepted += cw.steps
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return fe.get()
+}
+
+// chunkWorker advances one chunk of paths at a time, structure of arrays:
+// component i of path p is Y[i*cs+p] for a chunk of cs paths.
+type chunkWorker struct {
+	p     *problem
+	info  MethodInfo
+	batch BatchSystem
+	kern  func(cw *chunkWorker, t, h float64, cs int)
+	steps int
+
+	Y, Yn []float64
+	dW, H []float64
+	// per-path fallback
+	st          []stepper // one per path for stateful methods, else one
+	y, yo, w, a []float64
+	// batched scratch
+	F, G   [][]float64
+	H0, H1 []float64
+}
+
+func newChunkWorker(sys System, proto *Solver) *chunkWorker {
+	p := newProblem(sys)
+	n, m, C := p.n, p.m, ChunkPaths
+	cw := &chunkWorker{p: p, info: proto.info}
+	cw.Y, cw.Yn = make([]float64, n*C), make([]float64, n*C)
+	cw.dW, cw.H = make([]float64, m*C), make([]float64, m*C)
+	if b, ok := sys.(BatchSystem); ok {
+		switch proto.info.Name {
+		case MethodEuler:
+			cw.batch, cw.kern = b, (*chunkWorker).eulerBatch
+			cw.G = [][]float64{make([]float64, gLen(p.kind, n, m)*C)}
+			cw.F = [][]float64{make([]float64, n*C)}
+		case MethodSRIW1:
+			cw.batch, cw.kern = b, (*chunkWorker).sriBatch
+			s := len(sriw1Tableau.alpha)
+			cw.F, cw.G = make([][]float64, s), make([][]float64, s)
+			for i := range cw.F {
+				cw.F[i] = make([]float64, n*C)
+				cw.G[i] = make([]float64, n*C)
+			}
+			cw.H0, cw.H1 = make([]float64, n*C), make([]float64, n*C)
+		}
+	}
+	if cw.kern == nil {
+		st := proto.info.newStepper(p)
+		cw.st = []stepper{st}
+		if _, ok := st.(statefulStepper); ok {
+			for len(cw.st) < C {
+				cw.st = append(cw.st, proto.info.newStepper(p))
+			}
+		}
+		cw.y, cw.yo = make([]float64, n), make([]float64, n)
+		cw.w, cw.a = make([]float64, m), make([]float64, m)
+	}
+	return cw
+}
+
+func (cw *chunkWorker) run(c int, y0 []float64, plan []stepPlan, paths int, seed uint64, all []float64) *SolveError {
+	p := cw.p
+	n, m := p.n, p.m
+	p0 := c * ChunkPaths
+	cs := min(ChunkPaths, paths-p0)
+	r := newRNG(seed, uint64(c)+1)
+	Y := cw.Y[:n*cs]
+	for i := 0; i < n; i++ {
+		for q := 0; q < cs; q++ {
+			Y[i*cs+q] = y0[i]
+			all[i*paths+p0+q] = y0[i]
+		}
+	}
+	if cw.kern == nil {
+		if _, ok := cw.st[0].(statefulStepper); ok {
+			for q := 0; q < cs; q++ {
+				cw.st[q].(statefulStepper).reset(plan[0].t, y0)
+			}
+		}
+	}
+	levy := cw.info.Levy
+	for _, sp := range plan {
+		r.fillNorm(cw.dW[:m*cs], math.Sqrt(sp.h))
+		if levy {
+			r.fillNorm(cw.H[:m*cs], math.Sqrt(sp.h/12))
+		}
+		if cw.kern != nil {
+			cw.kern(cw, sp.t, sp.h, cs)
+		} else {
+			cw.perPath(sp.t, sp.h, cs)
+		}
+		cw.steps += cs
+		Y = cw.Y[:n*cs]
+		bad := 0.0
+		for _, v := range Y {
+			bad += v - v
+		}
+		if bad != 0 || math.IsNaN(bad) {
+			for q := 0; q < cs; q++ {
+				for i := 0; i < n; i++ {
+					if v := Y[i*cs+q]; math.IsNaN(v) || math.IsInf(v, 0) {
+						return &SolveError{Method: cw.info.Name, T: sp.t, H: sp.h, Path: p0 + q, Err: ErrNonFinite}
+					}
+				}
+			}
+		}
+		if sp.save >= 0 {
+			k := sp.save
+			for i := 0; i < n; i++ {
+				copy(all[(k*n+i)*paths+p0:(k*n+i)*paths+p0+cs], Y[i*cs:(i+1)*cs])
+			}
+		}
+	}
+	return nil
+}
+
+// perPath steps every path of the chunk with the single-path stepper.
+func (cw *chunkWorker) perPath(t, h float64, cs int) {
+	p := cw.p
+	n, m := p.n, p.m
+	levy := cw.info.Levy
+	for q := 0; q < cs; q++ {
+		for i := 0; i < n; i++ {
+			cw.y[i] = cw.Y[i*cs+q]
+		}
+		for j := 0; j < m; j++ {
+			cw.w[j] = cw.dW[j*cs+q]
+			if levy {
+				cw.a[j] = cw.H[j*cs+q]
+			}
+		}
+		st := cw.st[0]
+		if len(cw.st) > 1 {
+			st = cw.st[q]
+		}
+		st.step(t, h, cw.y, cw.w, cw.a, cw.yo)
+		for i := 0; i < n; i++ {
+			cw.Y[i*cs+q] = cw.yo[i]
+		}
+	}
+}
+
+// eulerBatch is Euler–Maruyama over a chunk.
+func (cw *chunkWorker) eulerBatch(t, h float64, cs int) {
+	p := cw.p
+	n, m := p.n, p.m
+	Y, F, G, dW := cw.Y[:n*cs], cw.F[0][:n*cs], cw.G[0], cw.dW
+	cw.batch.DriftBatch(t, Y, F, cs)
+	p.nfe += cs
+	cw.batch.DiffusionBatch(t, Y, G[:gLen(p.kind, n, m)*cs], cs)
+	p.ng += cs
+	switch p.kind {
+	case Diagonal:
+		G, dW := G[:n*cs], dW[:n*cs]
+		for j := range Y {
+			Y[j] += h*F[j] + G[j]*dW[j]
+		}
+	case Scalar:
+		dW := dW[:cs]
+		for i := 0; i < n; i++ {
+			y, f, g := Y[i*cs:(i+1)*cs], F[i*cs:(i+1)*cs], G[i*cs:(i+1)*cs]
+			for q := range y {
+				y[q] += h*f[q] + g[q]*dW[q]
+			}
+		}
+	default:
+		for i := 0; i < n; i++ {
+			y, f := Y[i*cs:(i+1)*cs], F[i*cs:(i+1)*cs]
+			for q := range y {
+				y[q] += h * f[q]
+			}
+			for j := 0; j < m; j++ {
+				g, w := G[(i*m+j)*cs:(i*m+j+1)*cs], dW[j*cs:(j+1)*cs]
+				for q := range y {
+					y[q] += g[q] * w[q]
+				}
+			}
+		}
+	}
+}
+
+// sriBatch is SRIW1 over a chunk (diagonal or scalar noise); it computes
+// exactly what sri.step computes path by path.
+func (cw *chunkWorker) sriBatch(t, h float64, cs int) {
+	p := cw.p
+	tab := &sriw1Tableau
+	n := p.n
+	sq := math.Sqrt(h)
+	diag := p.kind == Diagonal
+	Y := cw.Y[:n*cs]
+	H0, H1 := cw.H0[:n*cs], cw.H1[:n*cs]
+	noiseIdx := func(j int) int {
+		if diag {
+			return j
+		}
+		return j % cs
+	}
+	for i := range tab.alpha {
+		needF := tab.alpha[i] != 0
+		for k := i + 1; k < len(tab.alpha); k++ {
+			needF = needF || tab.A0[k][i] != 0 || tab.A1[k][i] != 0
+		}
+		if needF {
+			for j := range H0 {
+				c := noiseIdx(j)
+				i10 := cw.dW[c]/2 + cw.H[c]
+				v := Y[j]
+				for l := 0; l < i; l++ {
+					v += h*tab.A0[i][l]*cw.F[l][j] + tab.B0[i][l]*cw.G[l][j]*i10
+				}
+				H0[j] = v
+			}
+			cw.batch.DriftBatch(t+tab.c0[i]*h, H0, cw.F[i][:n*cs], cs)
+			p.nfe += cs
+		}
+		for j := range H1 {
+			v := Y[j]
+			for l := 0; l < i; l++ {
+				v += h*tab.A1[i][l]*cw.F[l][j] + sq*tab.B1[i][l]*cw.G[l][j]
+			}
+			H1[j] = v
+		}
+		cw.batch.DiffusionBatch(t+tab.c1[i]*h, H1, cw.G[i][:n*cs], cs)
+		p.ng += cs
+	}
+	for j := range Y {
+		c := noiseIdx(j)
+		w := cw.dW[c]
+		i11 := (w*w - h) / 2 / sq
+		i10 := w/2 + cw.H[c]
+		i111 := (w*w*w - 3*h*w) / 6 / h
+		v := Y[j]
+		for i, a := range tab.alpha {
+			if a != 0 {
+				v += h * a * cw.F[i][j]
+			}
+			v += (tab.b1[i]*w + tab.b2[i]*i11 + tab.b3[i]*i10 + tab.b4[i]*i111) * cw.G[i][j]
+		}
+		Y[j] = v
+	}
+}
