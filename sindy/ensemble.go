@@ -19,9 +19,11 @@ const (
 // Ensemble is ensemble SINDy (Fasel et al. 2022): the base optimiser is
 // fitted to many bootstrap resamples of the rows (bagging) and/or with
 // random features left out (library bagging), and the models are
-// aggregated coefficient by coefficient. The inclusion probability of a
-// term is the fraction of models that kept it; terms below MinInclusion
-// are dropped from the aggregate.
+// aggregated coefficient by coefficient. A term's inclusion probability is
+// the fraction of the models whose library offered it that kept it, and
+// its aggregate is taken over those same models (so library bagging does
+// not bias coefficients towards zero); terms below MinInclusion are
+// dropped from the aggregate.
 type Ensemble struct {
 	// Base fits each model; nil means STLSQ{Threshold: 0.1, Alpha: 0.05}.
 	Base Optimizer
@@ -47,6 +49,8 @@ type Ensemble struct {
 type EnsembleResult struct {
 	// Coefs are the individual models' coefficient matrices (k×p).
 	Coefs []*mat.Dense
+	// Offered[b][j] is whether model b's library included feature j.
+	Offered [][]bool
 	// Inclusion (k×p) is the fraction of models in which each term is
 	// nonzero.
 	Inclusion *mat.Dense
@@ -140,26 +144,36 @@ func (e Ensemble) FitEnsemble(r *Regression, coef *mat.Dense) (*EnsembleResult, 
 			return nil, fmt.Errorf("ensemble model %d: %w", b, err)
 		}
 		full := mat.NewDense(k, p, nil)
+		offered := make([]bool, p)
 		for i := range k {
 			for a, j := range keep {
 				full.Set(i, j, c.At(i, a))
+				offered[j] = true
 			}
 		}
 		res.Coefs = append(res.Coefs, full)
+		res.Offered = append(res.Offered, offered)
 	}
-	vals := make([]float64, models)
+	vals := make([]float64, 0, models)
 	for i := range k {
 		for j := range p {
 			nz := 0
+			vals = vals[:0]
 			for b, c := range res.Coefs {
-				vals[b] = c.At(i, j)
-				if vals[b] != 0 {
+				if !res.Offered[b][j] {
+					continue
+				}
+				v := c.At(i, j)
+				vals = append(vals, v)
+				if v != 0 {
 					nz++
 				}
 			}
-			inc := float64(nz) / float64(models)
+			var inc, agg float64
+			if len(vals) > 0 {
+				inc = float64(nz) / float64(len(vals))
+			}
 			res.Inclusion.Set(i, j, inc)
-			var agg float64
 			if inc > 0 && inc >= e.MinInclusion {
 				if e.Aggregate == Median {
 					agg = median(vals)
@@ -167,7 +181,7 @@ func (e Ensemble) FitEnsemble(r *Regression, coef *mat.Dense) (*EnsembleResult, 
 					for _, v := range vals {
 						agg += v
 					}
-					agg /= float64(models)
+					agg /= float64(len(vals))
 				}
 			}
 			coef.Set(i, j, agg)
