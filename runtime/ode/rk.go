@@ -350,7 +350,8 @@ func (r *rkStepper) evalDense(seg []float64, t float64, out []float64) {
 		hermite(theta, h, y0, y1, f0, f1, out)
 		return
 	}
-	w := make([]float64, r.s)
+	var wbuf [16]float64 // every tableau here has at most 16 stages
+	w := wbuf[:r.s]
 	r.tab.dense(theta, w)
 	for i := range out {
 		acc := 0.0
