@@ -83,3 +83,50 @@ func BenchmarkDense(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkMLPSmall times the tiny networks a neural ODE evaluates
+// thousands of times per training step: the spiral demo's 2-50-2 and the
+// DSL's mlp terms, forward alone, forward+VJP (input and parameter
+// gradients) and JVP (value and tangent).
+func BenchmarkMLPSmall(b *testing.B) {
+	for _, c := range []struct {
+		sizes []int
+		batch int
+	}{
+		{[]int{2, 50, 2}, 1},
+		{[]int{2, 50, 2}, 20},
+		{[]int{2, 5, 5, 2}, 1},
+		{[]int{2, 5, 5, 2}, 20},
+		{[]int{5, 64, 64, 5}, 20},
+	} {
+		name := fmt.Sprintf("%v_b%d", c.sizes, c.batch)
+		m := NewMLP(c.sizes, Tanh, NewRNG(1))
+		in, out := c.sizes[0], c.sizes[len(c.sizes)-1]
+		x := randVec(NewRNG(2), in*c.batch)
+		dx := randVec(NewRNG(4), in*c.batch)
+		y := make([]float64, out*c.batch)
+		dy := make([]float64, out*c.batch)
+		gy := randVec(NewRNG(3), out*c.batch)
+		gx := make([]float64, in*c.batch)
+		gp := make([]float64, m.NumParams())
+		b.Run(name+"/forward", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				m.Forward(x, y, c.batch)
+			}
+		})
+		b.Run(name+"/forward+vjp", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				m.Forward(x, y, c.batch)
+				m.Backward(gy, gx, gp)
+			}
+		})
+		b.Run(name+"/jvp", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				m.JVP(x, dx, y, dy, c.batch)
+			}
+		})
+	}
+}

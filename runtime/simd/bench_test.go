@@ -172,3 +172,67 @@ func BenchmarkBiasAct(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkGemmSmall measures the tiny products of small dense layers
+// (m×n×k, every transpose combination): a 2-50-2 MLP at batch 20 runs
+// 20×50×2 and 20×2×50 forward (NT), the same shapes for the input
+// gradient (NN) and 50×2×20, 2×50×20 for the weight gradient (TN).
+func BenchmarkGemmSmall(b *testing.B) {
+	for _, s := range [][3]int{{20, 50, 2}, {20, 2, 50}, {20, 50, 50}, {50, 20, 2}, {50, 2, 20}} {
+		m, n, k := s[0], s[1], s[2]
+		for _, tr := range [][2]bool{{false, true}, {false, false}, {true, false}, {true, true}} {
+			tA, tB := tr[0], tr[1]
+			name := fmt.Sprintf("%dx%dx%d/%s%s", m, n, k, transName(tA), transName(tB))
+			b.Run(name, func(b *testing.B) {
+				a, bm, c := randSlice(m*k, 1), randSlice(k*n, 2), make([]float64, m*n)
+				lda, ldb := k, n
+				if tA {
+					lda = m
+				}
+				if tB {
+					ldb = k
+				}
+				benchLevels(b, func(b *testing.B, gonum bool) {
+					if gonum {
+						b.Skip("see BenchmarkGemmDense")
+					}
+					for b.Loop() {
+						Gemm(tA, tB, m, n, k, 1, a, lda, bm, ldb, 0, c, n)
+					}
+					reportFlops(b, 2*float64(m)*float64(n)*float64(k))
+				})
+			})
+		}
+	}
+}
+
+func transName(t bool) string {
+	if t {
+		return "T"
+	}
+	return "N"
+}
+
+// BenchmarkGemvSmall measures the batch-1 shapes of small dense layers.
+func BenchmarkGemvSmall(b *testing.B) {
+	for _, s := range [][2]int{{50, 2}, {2, 50}, {5, 5}, {64, 64}} {
+		m, n := s[0], s[1]
+		for _, trans := range bools {
+			b.Run(fmt.Sprintf("%dx%d/trans=%v", m, n, trans), func(b *testing.B) {
+				a, x, y := randSlice(m*n, 1), randSlice(max(m, n), 2), make([]float64, max(m, n))
+				benchLevels(b, func(b *testing.B, gonum bool) {
+					if gonum {
+						b.Skip("see BenchmarkGemv")
+					}
+					for b.Loop() {
+						if trans {
+							GemvT(m, n, 1, a, n, x, 0, y)
+						} else {
+							Gemv(m, n, 1, a, n, x, 0, y)
+						}
+					}
+				})
+			})
+		}
+	}
+}
