@@ -350,3 +350,20 @@ func TestSaveSteps(t *testing.T) {
 		t.Errorf("last saved step differs from y(1) by %g", d)
 	}
 }
+
+func TestStepBounds(t *testing.T) {
+	sol, err := Solve(lorenz{}, []float64{1, 1, 1}, []float64{0, 2}, &Options{MaxStep: 0.01, SaveSteps: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i < len(sol.StepT); i++ {
+		if h := sol.StepT[i] - sol.StepT[i-1]; h > 0.01*(1+1e-12) {
+			t.Fatalf("step %d of size %g exceeds MaxStep 0.01", i, h)
+		}
+	}
+	// Lorenz at rtol 1e-10 needs steps far below 0.05
+	_, err = Solve(lorenz{}, []float64{1, 1, 1}, []float64{0, 2}, &Options{MinStep: 0.05, RTol: 1e-10, ATol: 1e-12})
+	if !errors.Is(err, ErrStepSizeTooSmall) {
+		t.Errorf("MinStep 0.05 at rtol 1e-10: err = %v, want ErrStepSizeTooSmall", err)
+	}
+}

@@ -237,7 +237,7 @@ func (s *Solver) Solve(y0, ts []float64, sol *Solution) error {
 			// land exactly on t1 (Hairer: stretch the last step by up to 1%)
 			h, last = p.t1-t, true
 		}
-		if !s.info.Fixed && (0.1*math.Abs(h) <= math.Abs(t)*uround || math.Abs(h) < p.hmin) {
+		if !s.info.Fixed && (0.1*math.Abs(h) <= math.Abs(t)*uround || (!last && math.Abs(h) < p.hmin)) {
 			return s.fail(ErrStepSizeTooSmall, t, h)
 		}
 		if steps >= p.opt.maxSteps {
