@@ -250,3 +250,14 @@ func TestBrownianGridOffGridPanics(t *testing.T) {
 	var dw [1]float64
 	g.Increment(0.05, 0.1, dw[:])
 }
+
+func TestFillNormMatchesNorm(t *testing.T) {
+	a, b := newRNG(9, 9), newRNG(9, 9)
+	buf := make([]float64, 10000)
+	a.fillNorm(buf, 2)
+	for i, v := range buf {
+		if w := 2 * b.norm(); v != w {
+			t.Fatalf("draw %d: fillNorm %g, norm %g", i, v, w)
+		}
+	}
+}

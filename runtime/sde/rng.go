@@ -128,9 +128,37 @@ func (r *rng) normSlow(j int32, i uint64, x float64) (float64, bool) {
 	return 0, false
 }
 
-// fillNorm writes standard normals scaled by s into dst.
+// fillNorm writes standard normals scaled by s into dst: the same numbers
+// as calling norm len(dst) times, with the generator state kept in
+// registers on the fast path.
 func (r *rng) fillNorm(dst []float64, s float64) {
+	s0, s1, s2, s3 := r.s0, r.s1, r.s2, r.s3
 	for i := range dst {
-		dst[i] = s * r.norm()
+		for {
+			u := bits.RotateLeft64(s0+s3, 23) + s0
+			t := s1 << 17
+			s2 ^= s0
+			s3 ^= s1
+			s1 ^= s2
+			s0 ^= s3
+			s2 ^= t
+			s3 = bits.RotateLeft64(s3, 45)
+			j := int32(uint32(u))
+			k := (u >> 32) & 127
+			x := float64(j) * zigW[k]
+			m := j >> 31
+			if uint32((j^m)-m) < zigK[k] {
+				dst[i] = s * x
+				break
+			}
+			r.s0, r.s1, r.s2, r.s3 = s0, s1, s2, s3
+			v, ok := r.normSlow(j, k, x)
+			s0, s1, s2, s3 = r.s0, r.s1, r.s2, r.s3
+			if ok {
+				dst[i] = s * v
+				break
+			}
+		}
 	}
+	r.s0, r.s1, r.s2, r.s3 = s0, s1, s2, s3
 }

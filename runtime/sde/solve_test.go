@@ -45,10 +45,10 @@ func (l *lorenz) DiffusionBatch(_ float64, Y, G []float64, _ int) {
 // plainLorenz hides the batch methods.
 type plainLorenz struct{ l *lorenz }
 
-func (p plainLorenz) Dim() int                             { return 3 }
-func (p plainLorenz) Noise() NoiseKind                     { return Diagonal }
-func (p plainLorenz) NoiseDim() int                        { return 3 }
-func (p plainLorenz) Func(t float64, y, dy []float64)      { p.l.Func(t, y, dy) }
+func (p plainLorenz) Dim() int                            { return 3 }
+func (p plainLorenz) Noise() NoiseKind                    { return Diagonal }
+func (p plainLorenz) NoiseDim() int                       { return 3 }
+func (p plainLorenz) Func(t float64, y, dy []float64)     { p.l.Func(t, y, dy) }
 func (p plainLorenz) Diffusion(t float64, y, g []float64) { p.l.Diffusion(t, y, g) }
 
 func TestReversibleHeunReconstruction(t *testing.T) {
