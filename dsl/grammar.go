@@ -26,17 +26,17 @@ type gModel struct {
 	Pos    lexer.Position
 	EndPos lexer.Position
 	Name   string   `parser:"\"model\" @Ident EOL* \"{\" EOL*"`
-	Items  []*gItem `parser:"( @@ ( EOL+ | (?= \"}\") ) )* \"}\""`
+	Items  []*gItem `parser:"@@* \"}\""`
 }
 
 type gItem struct {
 	Pos    lexer.Position
-	EndPos lexer.Position
+	Tokens []lexer.Token
 	Kind   string     `parser:"(  @( \"param\" | \"const\" | \"state\" | \"let\" | \"output\" | \"augment\" | \"coord\" | \"momentum\" | \"noise\" )"`
 	Decls  []*gDecl   `parser:"@@ ( \",\" EOL* @@ )*"`
 	Net    *gNet      `parser:"| \"net\" @@"`
 	Ham    *gExpr     `parser:"| \"hamiltonian\" \"=\" EOL* @@"`
-	Eq     *gEquation `parser:"| @@ )"`
+	Eq     *gEquation `parser:"| @@ ) EOL*"`
 }
 
 type gDecl struct {
@@ -156,12 +156,12 @@ var (
 	fileParser = participle.MustBuild[gFile](
 		participle.Lexer(nodeLexer),
 		participle.Elide("Comment", "Space"),
-		participle.UseLookahead(4),
+		participle.UseLookahead(participle.MaxLookahead),
 	)
 	exprParser = participle.MustBuild[gExpr](
 		participle.Lexer(nodeLexer),
 		participle.Elide("Comment", "Space", "EOL"),
-		participle.UseLookahead(4),
+		participle.UseLookahead(participle.MaxLookahead),
 	)
 )
 

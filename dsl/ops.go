@@ -106,37 +106,3 @@ func apply2(op Op, a, b float64) float64 {
 	}
 	panic("dsl: apply2 with " + op.String())
 }
-
-// deriv1 returns d op(a)/da given a and y = op(a).
-func deriv1(op Op, a, y float64) float64 {
-	switch op {
-	case OpNeg:
-		return -1
-	case OpSin:
-		return math.Cos(a)
-	case OpCos:
-		return -math.Sin(a)
-	case OpTan:
-		return 1 + y*y
-	case OpExp:
-		return y
-	case OpLog:
-		return 1 / a
-	case OpSqrt:
-		return 0.5 / y
-	case OpAbs:
-		return sign(a)
-	case OpTanh:
-		return 1 - y*y
-	case OpSigmoid:
-		return y * (1 - y)
-	case OpSoftplus:
-		return Sigmoid(a)
-	case OpRelu:
-		if a > 0 {
-			return 1
-		}
-		return 0
-	}
-	return 0 // sign
-}

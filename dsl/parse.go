@@ -79,6 +79,12 @@ func comments(filename string, src []byte) []*Comment {
 	}
 }
 
+var (
+	eolType     = nodeLexer.Symbols()["EOL"]
+	commentType = nodeLexer.Symbols()["Comment"]
+	spaceType   = nodeLexer.Symbols()["Space"]
+)
+
 type converter struct {
 	lines []string
 	errs  ErrorList
@@ -97,7 +103,12 @@ func (c *converter) model(g *gModel) *ModelDecl {
 }
 
 func (c *converter) item(g *gItem) Item {
-	end := g.EndPos
+	end := g.Pos
+	for _, tok := range g.Tokens {
+		if tok.Type != eolType && tok.Type != commentType && tok.Type != spaceType {
+			end = tok.Pos
+		}
+	}
 	switch {
 	case g.Net != nil:
 		n := &NetItem{Pos: g.Pos, EndPos: end, Name: g.Net.Name, Kind: g.Net.Kind}
