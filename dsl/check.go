@@ -117,6 +117,9 @@ type modelChecker struct {
 	syms    map[string]*symbol
 	order   []*symbol
 	netSyms []*symbol
+	// tried marks flat state components whose equation had an error, so
+	// that no "has no equation" error follows.
+	tried map[int]bool
 }
 
 var keywords = map[string]bool{
@@ -144,7 +147,7 @@ var binOps = map[string]Op{
 
 func (c *checker) model(md *ModelDecl) *Model {
 	nerr := len(c.errs)
-	mc := &modelChecker{c: c, b: NewBuilder(), syms: map[string]*symbol{}}
+	mc := &modelChecker{c: c, b: NewBuilder(), syms: map[string]*symbol{}, tried: map[int]bool{}}
 	m := &Model{Name: md.Name, Pos: md.Pos, B: mc.b}
 	mc.m = m
 	if keywords[md.Name] || functions[md.Name].arity > 0 {
@@ -322,7 +325,7 @@ func (c *checker) model(md *ModelDecl) *Model {
 
 	for _, st := range m.States {
 		for i := 0; i < st.Size; i++ {
-			if m.Eqs[st.Offset+i] != nil {
+			if m.Eqs[st.Offset+i] != nil || mc.tried[st.Offset+i] {
 				continue
 			}
 			switch st.Kind {
@@ -813,6 +816,21 @@ func (mc *modelChecker) intList(n Node) ([]int, bool) {
 // equation assigns the right-hand side of one equation.
 func (mc *modelChecker) equation(eq *EquationItem, eqPos []lexer.Position) {
 	c, m := mc.c, mc.m
+	done := false
+	defer func() {
+		if done {
+			return
+		}
+		for _, name := range eq.Names {
+			for _, n := range []string{name, name + "'"} {
+				if s := mc.syms[n]; s != nil && s.state != nil {
+					for i := 0; i < s.state.Size; i++ {
+						mc.tried[s.state.Offset+i] = true
+					}
+				}
+			}
+		}
+	}()
 	if eq.Order == 0 {
 		c.errorf(ErrInvalid, eq.Pos, "equation for %s needs a derivative: write %s' = …", eq.Names[0], eq.Names[0])
 		return
@@ -877,6 +895,7 @@ func (mc *modelChecker) equation(eq *EquationItem, eqPos []lexer.Position) {
 		m.Eqs[ti] = e
 		eqPos[ti] = eq.Pos
 	}
+	done = true
 }
 
 func (mc *modelChecker) componentName(i int) string {
