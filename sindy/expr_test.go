@@ -31,7 +31,7 @@ func TestExpressionsLibrary(t *testing.T) {
 	}
 }
 
-// TestDiscoverWithExpressions discovers a damped pendulum θ'' = −sin θ − 0.2ω
+// TestDiscoverWithExpressions discovers a damped pendulum θ” = −sin θ − 0.2ω
 // from a library of polynomial and expression terms, and exports it.
 func TestDiscoverWithExpressions(t *testing.T) {
 	f := func(x, dx []float64) {

@@ -150,9 +150,8 @@ func (f Fourier) Features(vars []string) ([]Feature, error) {
 	var out []Feature
 	for k := 1; k <= f.Frequencies; k++ {
 		w := float64(k)
-		arg := vars[0] // replaced below
 		for j, v := range vars {
-			arg = v
+			arg := v
 			if k > 1 {
 				arg = strconv.Itoa(k) + "*" + v
 			}

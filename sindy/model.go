@@ -1,7 +1,6 @@
 package sindy
 
 import (
-	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -178,14 +177,3 @@ func (m *Model) Score() float64 {
 	}
 	return 1 - num/den
 }
-
-// String-building helper for errors.
-func fmtVec(x []float64) string {
-	s := make([]string, len(x))
-	for i, v := range x {
-		s[i] = strconv.FormatFloat(v, 'g', 6, 64)
-	}
-	return "(" + strings.Join(s, ", ") + ")"
-}
-
-var _ = fmt.Sprint

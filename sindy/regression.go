@@ -92,10 +92,9 @@ func (r *Regression) RSS(coef mat.Matrix) []float64 {
 // solver solves ridge-regularised normal equations on a subset of features
 // for one target, working in column-normalised variables for conditioning.
 type solver struct {
-	r      *Regression
-	a, b   []float64
-	idx    []int
-	target int
+	r    *Regression
+	a, b []float64
+	idx  []int
 }
 
 func newSolver(r *Regression) *solver {

@@ -1,0 +1,306 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/nodekit/nodekit/internal/dataio"
+	"github.com/nodekit/nodekit/sindy"
+)
+
+func init() {
+	register(&command{
+		name:    "sindy",
+		summary: "discover equations from trajectory data (SINDy) and emit a .node model",
+		run:     runSindy,
+	})
+}
+
+// listFlag collects a repeatable string flag.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+
+func runSindy(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("sindy", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var data listFlag
+	fs.Var(&data, "data", "trajectory CSV with header t,<columns> (repeat for several trajectories)")
+	states := fs.String("states", "", "comma-separated state columns (default: every column but t)")
+	library := fs.String("library", "poly:2", "comma-separated libraries: poly:DEGREE, fourier:FREQUENCIES")
+	terms := fs.String("terms", "", "extra library terms as .node expressions separated by ';', e.g. \"sin(x);x*exp(-y)\"")
+	optimizer := fs.String("optimizer", "stlsq", "stlsq, sr3 (L0) or sr3-l1")
+	threshold := fs.Float64("threshold", 0.1, "sparsity threshold")
+	alpha := fs.Float64("alpha", 0.05, "ridge weight of STLSQ")
+	relative := fs.Bool("relative", false, "STLSQ thresholds each term's relative contribution |ξ|·‖θ‖/‖y‖")
+	diff := fs.String("diff", "fd", "differentiation: fd[:ORDER], savgol[:WINDOW[:ORDER]], spline:LAMBDA, tv:ALPHA, spectral[:CUTOFF]")
+	ensemble := fs.Int("ensemble", 0, "ensemble SINDy with this many bagged models (0: off)")
+	weak := fs.Bool("weak", false, "weak (integral) formulation, for noisy data")
+	selectBy := fs.String("select", "", "choose the threshold by bic, aic or aicc instead of -threshold")
+	emit := fs.String("emit", "", "write the discovered model to this .node file")
+	model := fs.String("model", "Found", "model name in the emitted .node file")
+	precision := fs.Int("precision", 3, "decimals in the printed equations")
+	coef := fs.Bool("coef", false, "also print the coefficient matrix")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: nodekit sindy -data traj.csv [flags]")
+		fmt.Fprintln(stderr, "\nDiscovers sparse equations x' = Ξ·θ(x) from trajectories (the CSV layout `nodekit sim` writes)")
+		fmt.Fprintln(stderr, "and prints them; -emit writes them as a .node model that `nodekit sim` runs.\n\nflags:")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage // the flag package has printed the problem and the usage
+	}
+	usageErr := func(format string, a ...any) error {
+		fmt.Fprintf(stderr, "nodekit sindy: "+format+"\n", a...)
+		fs.Usage()
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		return usageErr("unexpected arguments %q", fs.Args())
+	}
+	if len(data) == 0 {
+		return usageErr("-data is required")
+	}
+	set := &sindy.Settings{}
+	lib, err := parseLibrary(*library, *terms)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	set.Library = lib
+	if set.Diff, err = parseDiff(*diff); err != nil {
+		return usageErr("%v", err)
+	}
+	var opt sindy.Optimizer
+	switch *optimizer {
+	case "stlsq":
+		opt = sindy.STLSQ{Threshold: *threshold, Alpha: *alpha, Unbias: true, Relative: *relative}
+	case "sr3":
+		opt = sindy.SR3{Threshold: *threshold, Unbias: true}
+	case "sr3-l1":
+		opt = sindy.SR3{Threshold: *threshold, Penalty: sindy.L1}
+	default:
+		return usageErr("unknown -optimizer %q (want stlsq, sr3 or sr3-l1)", *optimizer)
+	}
+	if *ensemble < 0 {
+		return usageErr("-ensemble %d is negative", *ensemble)
+	}
+	if *ensemble > 0 {
+		opt = sindy.Ensemble{Base: opt, Models: *ensemble, Seed: 1}
+	}
+	set.Optimizer = opt
+	if *weak {
+		set.Weak = &sindy.WeakForm{}
+	}
+	var crit sindy.Criterion
+	switch strings.ToLower(*selectBy) {
+	case "":
+	case "bic":
+		crit = sindy.BIC
+	case "aic":
+		crit = sindy.AIC
+	case "aicc":
+		crit = sindy.AICc
+	default:
+		return usageErr("unknown -select %q (want bic, aic or aicc)", *selectBy)
+	}
+	if *precision < 0 || *precision > 17 {
+		return usageErr("-precision %d not in [0, 17]", *precision)
+	}
+	if *emit != "" && !sindy.ValidName(*model) {
+		return usageErr("-model %q is not a valid model name", *model)
+	}
+
+	var trajs []sindy.Trajectory
+	for _, path := range data {
+		tr, names, err := readTrajectory(path, *states)
+		if err != nil {
+			return err
+		}
+		if set.Names == nil {
+			set.Names = names
+		} else if strings.Join(names, ",") != strings.Join(set.Names, ",") {
+			return fmt.Errorf("%s: state columns %s differ from %s in %s", path, strings.Join(names, ","), strings.Join(set.Names, ","), data[0])
+		}
+		trajs = append(trajs, tr)
+	}
+	var m *sindy.Model
+	if *selectBy != "" {
+		m, _, err = sindy.Select(trajs, set, &sindy.Selection{Criterion: crit})
+	} else {
+		m, err = sindy.Fit(trajs, set)
+	}
+	if err != nil {
+		return err
+	}
+	for _, eq := range m.Equations(*precision) {
+		fmt.Fprintln(stdout, eq)
+	}
+	if *coef {
+		fmt.Fprintln(stdout)
+		printCoef(stdout, m)
+	}
+	if *emit != "" {
+		src, err := m.Node(*model, trajs[0].X[0])
+		if err != nil {
+			return err
+		}
+		if err := dataio.WriteFileAtomic(*emit, func(w io.Writer) error {
+			_, err := io.WriteString(w, src)
+			return err
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readTrajectory reads a CSV with a t column and returns the chosen state
+// columns.
+func readTrajectory(path, states string) (sindy.Trajectory, []string, error) {
+	tab, err := dataio.ReadFile(path)
+	if err != nil {
+		return sindy.Trajectory{}, nil, err
+	}
+	ti := tab.Index("t")
+	if ti < 0 {
+		return sindy.Trajectory{}, nil, fmt.Errorf("%s:1: no time column t in header %s", path, strings.Join(tab.Header, ","))
+	}
+	if err := tab.CheckIncreasing("t"); err != nil {
+		return sindy.Trajectory{}, nil, err
+	}
+	var names []string
+	if states != "" {
+		names = strings.Split(states, ",")
+		for i := range names {
+			names[i] = strings.TrimSpace(names[i])
+		}
+	} else {
+		for _, h := range tab.Header {
+			if h != "t" {
+				names = append(names, h)
+			}
+		}
+	}
+	if len(names) == 0 {
+		return sindy.Trajectory{}, nil, fmt.Errorf("%s: no state columns besides t", path)
+	}
+	idx := make([]int, len(names))
+	for i, n := range names {
+		if !sindy.ValidName(n) {
+			return sindy.Trajectory{}, nil, fmt.Errorf("%s: column %q cannot name a state (want an identifier that is not a .node keyword)", path, n)
+		}
+		if idx[i] = tab.Index(n); idx[i] < 0 || n == "t" {
+			return sindy.Trajectory{}, nil, fmt.Errorf("%s: no state column %q in header %s", path, n, strings.Join(tab.Header, ","))
+		}
+	}
+	tr := sindy.Trajectory{T: tab.ColAt(ti, nil), X: make([][]float64, len(tab.Rows))}
+	for r, row := range tab.Rows {
+		x := make([]float64, len(idx))
+		for i, j := range idx {
+			x[i] = row[j]
+		}
+		tr.X[r] = x
+	}
+	return tr, names, nil
+}
+
+func parseLibrary(spec, terms string) (sindy.Library, error) {
+	var libs []sindy.Library
+	for part := range strings.SplitSeq(spec, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		name, arg, _ := strings.Cut(part, ":")
+		n, err := strconv.Atoi(arg)
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("-library %q: want %s:N with N ≥ 1", part, name)
+		}
+		switch name {
+		case "poly":
+			libs = append(libs, sindy.Polynomial{Degree: n})
+		case "fourier":
+			libs = append(libs, sindy.Fourier{Frequencies: n})
+		default:
+			return nil, fmt.Errorf("-library %q: unknown library %q (want poly or fourier)", part, name)
+		}
+	}
+	if terms != "" {
+		var ex sindy.Expressions
+		for e := range strings.SplitSeq(terms, ";") {
+			if e = strings.TrimSpace(e); e != "" {
+				ex = append(ex, e)
+			}
+		}
+		libs = append(libs, ex)
+	}
+	if len(libs) == 0 {
+		return nil, errors.New("empty -library and -terms")
+	}
+	if len(libs) == 1 {
+		return libs[0], nil
+	}
+	return sindy.Concat(libs...), nil
+}
+
+func parseDiff(spec string) (sindy.Differentiator, error) {
+	parts := strings.Split(spec, ":")
+	nums := make([]float64, len(parts)-1)
+	for i, p := range parts[1:] {
+		v, err := strconv.ParseFloat(p, 64)
+		if err != nil {
+			return nil, fmt.Errorf("-diff %q: %q is not a number", spec, p)
+		}
+		nums[i] = v
+	}
+	arg := func(i int, def float64) float64 {
+		if i < len(nums) {
+			return nums[i]
+		}
+		return def
+	}
+	maxArgs := map[string]int{"fd": 1, "savgol": 2, "spline": 1, "tv": 1, "spectral": 1}
+	if n, ok := maxArgs[parts[0]]; !ok {
+		return nil, fmt.Errorf("-diff %q: unknown method (want fd, savgol, spline, tv or spectral)", spec)
+	} else if len(nums) > n {
+		return nil, fmt.Errorf("-diff %q: %s takes at most %d parameters", spec, parts[0], n)
+	}
+	switch parts[0] {
+	case "fd":
+		return sindy.FiniteDifference{Order: int(arg(0, 2))}, nil
+	case "savgol":
+		return sindy.SavitzkyGolay{Window: int(arg(0, 11)), PolyOrder: int(arg(1, 3))}, nil
+	case "spline":
+		return sindy.SmoothingSpline{Lambda: arg(0, 0)}, nil
+	case "tv":
+		if len(nums) == 0 {
+			return nil, fmt.Errorf("-diff %q: tv needs its weight, as tv:ALPHA", spec)
+		}
+		return sindy.TotalVariation{Alpha: nums[0]}, nil
+	default:
+		return sindy.Spectral{Cutoff: arg(0, 0)}, nil
+	}
+}
+
+func printCoef(w io.Writer, m *sindy.Model) {
+	fmt.Fprintf(w, "%-12s", "")
+	for _, n := range m.Names {
+		fmt.Fprintf(w, " %14s", n+"'")
+	}
+	fmt.Fprintln(w)
+	for j, f := range m.Features {
+		fmt.Fprintf(w, "%-12s", f.Name)
+		for i := range m.Names {
+			fmt.Fprintf(w, " %14.6g", m.Coef.At(i, j))
+		}
+		fmt.Fprintln(w)
+	}
+}

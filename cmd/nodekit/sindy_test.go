@@ -1,0 +1,159 @@
+package main
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/nodekit/nodekit/dsl"
+	"github.com/nodekit/nodekit/internal/dataio"
+)
+
+// sindyLorenzCSV writes pysindy's canonical Lorenz trajectory (RK4, dt =
+// 0.002, 5000 samples) as a `nodekit sim`-style CSV and returns its path.
+func sindyLorenzCSV(t *testing.T, dir string) string {
+	t.Helper()
+	f := func(x, dx []float64) {
+		dx[0] = 10 * (x[1] - x[0])
+		dx[1] = x[0]*(28-x[2]) - x[1]
+		dx[2] = x[0]*x[1] - 8.0/3*x[2]
+	}
+	x := []float64{-8, 8, 27}
+	const dt, sub = 0.002, 8
+	h := dt / sub
+	k1, k2, k3, k4, tmp := make([]float64, 3), make([]float64, 3), make([]float64, 3), make([]float64, 3), make([]float64, 3)
+	var rows [][]float64
+	for i := range 5000 {
+		rows = append(rows, []float64{float64(i) * dt, x[0], x[1], x[2], x[0]*x[0] + x[1]*x[1]})
+		for range sub {
+			f(x, k1)
+			for j := range 3 {
+				tmp[j] = x[j] + h/2*k1[j]
+			}
+			f(tmp, k2)
+			for j := range 3 {
+				tmp[j] = x[j] + h/2*k2[j]
+			}
+			f(tmp, k3)
+			for j := range 3 {
+				tmp[j] = x[j] + h*k3[j]
+			}
+			f(tmp, k4)
+			for j := range 3 {
+				x[j] += h / 6 * (k1[j] + 2*k2[j] + 2*k3[j] + k4[j])
+			}
+		}
+	}
+	path := filepath.Join(dir, "lorenz.csv")
+	err := dataio.WriteFileAtomic(path, func(w io.Writer) error {
+		return dataio.WriteCSV(w, []string{"t", "x", "y", "z", "r"}, rows)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestSindyCommand(t *testing.T) {
+	dir := t.TempDir()
+	data := sindyLorenzCSV(t, dir)
+	out := filepath.Join(dir, "found.node")
+	var stdout, stderr bytes.Buffer
+	code := dispatch([]string{"sindy", "-data", data, "-states", "x,y,z", "-emit", out, "-coef"}, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("exit %d\nstderr: %s", code, stderr.String())
+	}
+	got := stdout.String()
+	t.Logf("\n%s", got)
+	for _, want := range []string{
+		"x' = -9.999 x + 9.999 y\n",
+		"y' = 27.992 x - 0.999 y - 1.000 x z\n",
+		"z' = -2.666 z + 1.000 x y\n",
+		"x y", // coefficient table row
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	src, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prog, err := dsl.Compile(out, src)
+	if err != nil {
+		t.Fatalf("emitted model does not check: %v\n%s", err, src)
+	}
+	if m := prog.Model("Found"); m == nil || m.Dim != 3 {
+		t.Errorf("emitted program lacks a 3-state model Found:\n%s", src)
+	}
+}
+
+func TestSindyCommandVariants(t *testing.T) {
+	dir := t.TempDir()
+	data := sindyLorenzCSV(t, dir)
+	for _, args := range [][]string{
+		{"-weak", "-relative", "-threshold", "0.05"},
+		{"-optimizer", "sr3"},
+		{"-diff", "savgol:11:3", "-ensemble", "5"},
+		{"-diff", "fd:4", "-select", "bic"},
+		{"-diff", "spline:0"},
+		{"-library", "poly:1", "-terms", "x*z;x*y"},
+	} {
+		var stdout, stderr bytes.Buffer
+		full := append([]string{"sindy", "-data", data, "-states", "x,y,z"}, args...)
+		if code := dispatch(full, &stdout, &stderr); code != 0 {
+			t.Errorf("%v: exit %d: %s", args, code, stderr.String())
+			continue
+		}
+		if got := strings.Count(stdout.String(), "\n"); got != 3 {
+			t.Errorf("%v: %d lines of output, want 3:\n%s", args, got, stdout.String())
+		}
+		if strings.Contains(stdout.String(), "z^2") {
+			t.Errorf("%v: spurious z^2 term:\n%s", args, stdout.String())
+		}
+	}
+}
+
+func TestSindyCommandErrors(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	good := sindyLorenzCSV(t, dir)
+	for _, tc := range []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{}, 2, "-data is required"},
+		{[]string{"-data", good, "-optimizer", "magic"}, 2, `unknown -optimizer "magic"`},
+		{[]string{"-data", good, "-diff", "fd:x"}, 2, `"x" is not a number`},
+		{[]string{"-data", good, "-library", "poly:0"}, 2, "want poly:N"},
+		{[]string{"-data", good, "-select", "xic"}, 2, "unknown -select"},
+		{[]string{"-data", good, "-bogus"}, 2, "flag provided but not defined"},
+		{[]string{"-data", write("ragged.csv", "t,x\n0,1\n1\n")}, 1, "ragged.csv:3: 1 fields, want 2"},
+		{[]string{"-data", write("nan.csv", "t,x\n0,1\n0.1,abc\n")}, 1, `nan.csv:3: column x: "abc" is not a number`},
+		{[]string{"-data", write("time.csv", "t,x\n0,1\n0.2,2\n0.1,3\n0.3,4\n")}, 1, "time.csv:4: t not increasing (0.1 after 0.2)"},
+		{[]string{"-data", write("not.csv", "u,x\n0,1\n")}, 1, "no time column t"},
+		{[]string{"-data", good, "-states", "x,q"}, 1, `no state column "q"`},
+		{[]string{"-data", write("kw.csv", "t,sin\n0,1\n1,2\n2,3\n")}, 1, `column "sin" cannot name a state`},
+		{[]string{"-data", good, "-terms", "sin(x"}, 1, "sin(x"},
+		{[]string{"-data", filepath.Join(dir, "missing.csv")}, 1, "missing.csv"},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := dispatch(append([]string{"sindy"}, tc.args...), &stdout, &stderr)
+		if code != tc.code {
+			t.Errorf("%v: exit %d, want %d (stderr %q)", tc.args, code, tc.code, stderr.String())
+		}
+		if !strings.Contains(stderr.String(), tc.msg) {
+			t.Errorf("%v: stderr %q lacks %q", tc.args, stderr.String(), tc.msg)
+		}
+	}
+}
