@@ -459,63 +459,58 @@ func (cw *chunkWorker) eulerBatch(t, h float64, cs int) {
 	}
 }
 
-// sriBatch is SRIW1 over a chunk (diagonal or scalar noise); it computes
-// exactly what sri.step computes path by path.
+// sriBatch is SRIW1 over a chunk (diagonal or scalar noise), the
+// coefficients of sriw1Tableau written out; it computes what sri.step
+// computes path by path, up to rounding.
 func (cw *chunkWorker) sriBatch(t, h float64, cs int) {
 	p := cw.p
-	tab := &sriw1Tableau
-	n := p.n
+	n, m := p.n, p.m
+	N := n * cs
 	sq := math.Sqrt(h)
-	diag := p.kind == Diagonal
-	Y := cw.Y[:n*cs]
-	H0, H1 := cw.H0[:n*cs], cw.H1[:n*cs]
-	noiseIdx := func(j int) int {
-		if diag {
+	Y := cw.Y[:N]
+	H0, H1 := cw.H0[:N], cw.H1[:N]
+	F1, F2 := cw.F[0][:N], cw.F[1][:N]
+	G1, G2, G3, G4 := cw.G[0][:N], cw.G[1][:N], cw.G[2][:N], cw.G[3][:N]
+	// Per channel: ΔW, I_(k,0)/h, I_(k,k)/√h, I_(k,k,k)/h (in place of H).
+	W, I10, I11, I111 := cw.dW[:m*cs], cw.H[:m*cs], cw.F[2][:m*cs], cw.F[3][:m*cs]
+	for j, w := range W {
+		I10[j] = w/2 + I10[j]
+		I11[j] = (w*w - h) / 2 / sq
+		I111[j] = (w*w*w - 3*h*w) / 6 / h
+	}
+	b := cw.batch
+	b.DriftBatch(t, Y, F1, cs)
+	b.DiffusionBatch(t, Y, G1, cs)
+	chan_ := func(j int) int {
+		if p.kind == Diagonal {
 			return j
 		}
 		return j % cs
 	}
-	for i := range tab.alpha {
-		needF := tab.alpha[i] != 0
-		for k := i + 1; k < len(tab.alpha); k++ {
-			needF = needF || tab.A0[k][i] != 0 || tab.A1[k][i] != 0
-		}
-		if needF {
-			for j := range H0 {
-				c := noiseIdx(j)
-				i10 := cw.dW[c]/2 + cw.H[c]
-				v := Y[j]
-				for l := 0; l < i; l++ {
-					v += h*tab.A0[i][l]*cw.F[l][j] + tab.B0[i][l]*cw.G[l][j]*i10
-				}
-				H0[j] = v
-			}
-			cw.batch.DriftBatch(t+tab.c0[i]*h, H0, cw.F[i][:n*cs], cs)
-			p.nfe += cs
-		}
-		for j := range H1 {
-			v := Y[j]
-			for l := 0; l < i; l++ {
-				v += h*tab.A1[i][l]*cw.F[l][j] + sq*tab.B1[i][l]*cw.G[l][j]
-			}
-			H1[j] = v
-		}
-		cw.batch.DiffusionBatch(t+tab.c1[i]*h, H1, cw.G[i][:n*cs], cs)
-		p.ng += cs
+	for j := range H0 {
+		H0[j] = Y[j] + 0.75*h*F1[j] + 1.5*G1[j]*I10[chan_(j)]
+		H1[j] = Y[j] + 0.25*h*F1[j] + 0.5*sq*G1[j]
 	}
+	b.DriftBatch(t+0.75*h, H0, F2, cs)
+	b.DiffusionBatch(t+0.25*h, H1, G2, cs)
+	for j := range H1 {
+		H1[j] = Y[j] + h*F1[j] - sq*G1[j]
+	}
+	b.DiffusionBatch(t+h, H1, G3, cs)
+	for j := range H1 {
+		H1[j] = Y[j] + 0.25*h*F1[j] + sq*(-5*G1[j]+3*G2[j]+0.5*G3[j])
+	}
+	b.DiffusionBatch(t+0.25*h, H1, G4, cs)
+	p.nfe += 2 * cs
+	p.ng += 4 * cs
+	const c43, c23, c13, c53 = 4.0 / 3, 2.0 / 3, 1.0 / 3, 5.0 / 3
 	for j := range Y {
-		c := noiseIdx(j)
-		w := cw.dW[c]
-		i11 := (w*w - h) / 2 / sq
-		i10 := w/2 + cw.H[c]
-		i111 := (w*w*w - 3*h*w) / 6 / h
-		v := Y[j]
-		for i, a := range tab.alpha {
-			if a != 0 {
-				v += h * a * cw.F[i][j]
-			}
-			v += (tab.b1[i]*w + tab.b2[i]*i11 + tab.b3[i]*i10 + tab.b4[i]*i111) * cw.G[i][j]
-		}
-		Y[j] = v
+		c := chan_(j)
+		w, i10, i11, i111 := W[c], I10[c], I11[c], I111[c]
+		Y[j] += h*(c13*F1[j]+c23*F2[j]) +
+			(-w-i11+2*i10-2*i111)*G1[j] +
+			(c43*w+c43*i11-c43*i10+c53*i111)*G2[j] +
+			(c23*w-c13*i11-c23*i10-c23*i111)*G3[j] +
+			i111*G4[j]
 	}
 }
