@@ -261,3 +261,29 @@ func TestFillNormMatchesNorm(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkBrownianTree measures one increment query on a tree of depth 20
+// with 3 components, stepping forward (the adaptive solver's access pattern).
+func BenchmarkBrownianTree(b *testing.B) {
+	tr := NewBrownianTree(0, 1, 3, 1, 0)
+	dw, h := make([]float64, 3), make([]float64, 3)
+	const dt = 1.0 / 997
+	t := 0.0
+	for i := 0; i < b.N; i++ {
+		if t+dt > 1 {
+			t = 0
+		}
+		tr.IncrementLevy(t, t+dt, dw, h)
+		t += dt
+	}
+}
+
+// BenchmarkNormal measures the ziggurat normal fill.
+func BenchmarkNormal(b *testing.B) {
+	r := newRNG(1, 1)
+	buf := make([]float64, 1024)
+	for i := 0; i < b.N; i++ {
+		r.fillNorm(buf, 1)
+	}
+	b.ReportMetric(float64(b.N*len(buf))/b.Elapsed().Seconds(), "normals/s")
+}

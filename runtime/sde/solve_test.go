@@ -345,3 +345,41 @@ func TestSolveErrors(t *testing.T) {
 		t.Errorf("sriw1 on a grid without Lévy area: no error")
 	}
 }
+
+func TestAdaptiveAdditive(t *testing.T) {
+	sys := &Func{N: 2, M: 2, Kind: Additive,
+		F: func(_ float64, y, dy []float64) {
+			dy[0] = math.Sin(3*y[1]) - y[0]
+			dy[1] = math.Cos(3*y[0]) - 2*y[1]
+		},
+		G: func(t float64, _, g []float64) {
+			s := 1 + t
+			g[0], g[1], g[2], g[3] = 1.5*s, 0.6*s, 0.3, 0.9*s*s
+		},
+	}
+	y0 := []float64{1, 0.5}
+	ts := []float64{0, 1}
+	var prev float64
+	for _, tol := range []float64{1e-2, 1e-3, 1e-4} {
+		errSum := 0.0
+		for p := 0; p < 20; p++ {
+			tr := NewBrownianTree(0, 1, 2, uint64(p), 1.0/(1<<14))
+			ref, err := Solve(sys, y0, ts, tr, &Options{Method: MethodSRA3, Dt: 1.0 / (1 << 13)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sol, err := Solve(sys, y0, ts, tr, &Options{Method: MethodSRA1, Adaptive: true, RTol: tol, ATol: tol})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range y0 {
+				errSum += math.Abs(sol.Y[1][i]-ref.Y[1][i]) / 20
+			}
+		}
+		t.Logf("sra1 adaptive tol %g: mean error %.3g", tol, errSum)
+		if prev != 0 && errSum > prev/2 {
+			t.Errorf("sra1 adaptive: error %g at tol %g, %g at 10× larger tol", errSum, tol, prev)
+		}
+		prev = errSum
+	}
+}
