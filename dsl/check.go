@@ -973,6 +973,9 @@ func (mc *modelChecker) hamiltonian(ham *HamiltonianItem, eqPos []lexer.Position
 		}
 	}
 	if ham == nil {
+		if firstCanon == nil {
+			return // the declarations failed and were reported
+		}
 		c.errorf(ErrInvalid, firstCanon.Pos, "%s is a canonical variable but the model has no hamiltonian", firstCanon.Name)
 		return
 	}

@@ -22,7 +22,9 @@ func Format(f *File) []byte {
 		}
 		p.line = m.Pos.Line
 		p.b.WriteString("model " + m.Name + " {")
-		p.trailing(m.Pos.Line)
+		if len(m.Items) == 0 || m.Items[0].Position().Line != m.Pos.Line {
+			p.trailing(m.Pos.Line)
+		}
 		p.b.WriteByte('\n')
 		first := true
 		for _, it := range m.Items {
