@@ -32,4 +32,3 @@ func TestCheckCommand(t *testing.T) {
 		t.Errorf("missing file: exit %d, want 1", code)
 	}
 }
-

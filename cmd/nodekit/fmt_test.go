@@ -42,4 +42,3 @@ func TestFmtCommand(t *testing.T) {
 		t.Error("fmt is not idempotent on the examples")
 	}
 }
-
