@@ -1,0 +1,162 @@
+package codegen
+
+import (
+	"bytes"
+	"fmt"
+	"sort"
+	"strconv"
+
+	"github.com/nodekit/nodekit/dsl"
+)
+
+// batched writes the forms that evaluate many states per call:
+// FuncBatch (rows, ode.BatchSystem's layout), FuncSoA (structure of
+// arrays: component i of state r at Y[i*batch+r]) and, for SDEs,
+// DriftBatch and DiffusionBatch (sde.BatchSystem, structure of arrays).
+//
+// Each is one loop over the states with the straight-line body of the
+// scalar form; nodes that do not depend on the state (parameters,
+// constants, t) are computed once before the loop, and each net runs once
+// per call on the whole batch (one matrix–matrix product per layer).
+func (g *gen) batched(sde bool) {
+	T := g.typ
+	w := &g.out
+	if g.netJacInEqs {
+		fmt.Fprintf(w, "// FuncBatch evaluates f for batch states stored row after row:\n// state r is Y[r*Dim:(r+1)*Dim].\n")
+		fmt.Fprintf(w, "func (m *%s) FuncBatch(t float64, Y, dY []float64, batch int) {\nfor r := range batch {\nm.Func(t, Y[r*%d:(r+1)*%d], dY[r*%d:(r+1)*%d])\n}\n}\n\n", T, g.dim, g.dim, g.dim, g.dim)
+		return
+	}
+	g.batchMethod("// FuncBatch evaluates f for batch states stored row after row:\n// state r is Y[r*Dim:(r+1)*Dim] (ode.BatchSystem).",
+		"FuncBatch(t float64, Y, dY []float64, batch int)", false, g.eqs, "dY")
+	g.batchMethod("// FuncSoA evaluates f for batch states stored structure-of-arrays:\n// component i of state r is Y[i*batch+r], and likewise dY.",
+		"FuncSoA(t float64, Y, dY []float64, batch int)", true, g.eqs, "dY")
+	if sde {
+		fmt.Fprintf(w, "// DriftBatch is FuncSoA (sde.BatchSystem).\n")
+		fmt.Fprintf(w, "func (m *%s) DriftBatch(t float64, Y, dY []float64, paths int) { m.FuncSoA(t, Y, dY, paths) }\n\n", T)
+		g.batchMethod("// DiffusionBatch writes g(t, y) of every path, structure-of-arrays:\n// G[i*batch+r] (sde.BatchSystem).",
+			"DiffusionBatch(t float64, Y, G []float64, batch int)", true, g.noise, "G")
+	}
+}
+
+func (g *gen) batchMethod(doc, sig string, soa bool, roots []*dsl.Expr, dstName string) {
+	n := g.dim
+	var pre, body bytes.Buffer
+	usesP := false
+	s0 := g.newScope(&pre)
+	s0.usesPp = &usesP
+
+	// Which nodes vary from state to state.
+	vary := map[*dsl.Expr]bool{}
+	var varies func(e *dsl.Expr) bool
+	varies = func(e *dsl.Expr) bool {
+		if v, ok := vary[e]; ok {
+			return v
+		}
+		v := false
+		switch e.Op {
+		case dsl.OpState, dsl.OpNet, dsl.OpNetJac:
+			v = true
+		default:
+			for _, a := range e.Args {
+				if varies(a) {
+					v = true
+				}
+			}
+		}
+		vary[e] = v
+		return v
+	}
+
+	// The nets the roots need, each after the nets its inputs need.
+	var netOrder []int
+	netSeen := map[int]bool{}
+	var visitNets func(es []*dsl.Expr)
+	visitNets = func(es []*dsl.Expr) {
+		dsl.Walk(es, func(e *dsl.Expr) {
+			if e.Op == dsl.OpNet && !netSeen[e.Index] {
+				netSeen[e.Index] = true
+				visitNets(g.nets[e.Index].Inputs)
+				netOrder = append(netOrder, e.Index)
+			}
+		})
+	}
+	visitNets(roots)
+
+	// Uniform nodes once, before any loop.
+	all := append([]*dsl.Expr{}, roots...)
+	for _, k := range netOrder {
+		all = append(all, g.nets[k].Inputs...)
+	}
+	dsl.Walk(all, func(e *dsl.Expr) {
+		if !e.Op.IsLeaf() && !varies(e) {
+			s0.atom(e)
+		}
+	})
+
+	usedState := map[int]bool{}
+	state := func(i int) string {
+		if soa {
+			usedState[i] = true
+			return "y" + strconv.Itoa(i) + "[r]"
+		}
+		return "Y[r*" + strconv.Itoa(n) + "+" + strconv.Itoa(i) + "]"
+	}
+	loop := func() *scope {
+		c := s0.child(&body)
+		c.state = state
+		c.netOut = func(k, o int) string {
+			return fmt.Sprintf("m.n%dby[r*%d+%d]", k, g.nets[k].Out, o)
+		}
+		c.fwd = func(*scope, int) {} // every net ran before this loop
+		return c
+	}
+	for _, k := range netOrder {
+		nt := g.nets[k]
+		in := len(nt.Inputs)
+		body.WriteString("for r := range batch {\n")
+		c := loop()
+		vals := make([]string, in)
+		for j, x := range nt.Inputs {
+			vals[j] = c.atom(x)
+		}
+		for j, v := range vals {
+			c.printf("m.n%dbx[r*%d+%d] = %s\n", k, in, j, v)
+		}
+		body.WriteString("}\n")
+		fmt.Fprintf(&body, "m.n%d.Forward(m.n%dbx[:batch*%d], m.n%dby[:batch*%d], batch)\n", k, k, in, k, nt.Out)
+	}
+	body.WriteString("for r := range batch {\n")
+	c := loop()
+	c.assignAll(func(i int) string {
+		if soa {
+			return "d" + strconv.Itoa(i) + "[r]"
+		}
+		return dstName + "[r*" + strconv.Itoa(n) + "+" + strconv.Itoa(i) + "]"
+	}, roots)
+	body.WriteString("}\n")
+
+	w := &g.out
+	fmt.Fprintf(w, "%s\nfunc (m *%s) %s {\n", doc, g.typ, sig)
+	if usesP {
+		fmt.Fprintf(w, "th := m.theta[:%d:%d]\n", g.m.NumDeclared, g.m.NumDeclared)
+	}
+	if len(netOrder) > 0 {
+		w.WriteString("m.growBatch(batch)\n")
+	}
+	if soa {
+		var idx []int
+		for i := range usedState {
+			idx = append(idx, i)
+		}
+		sort.Ints(idx)
+		for _, i := range idx {
+			fmt.Fprintf(w, "y%d := Y[%d*batch : %d*batch]\n", i, i, i+1)
+		}
+		for i := range roots {
+			fmt.Fprintf(w, "d%d := %s[%d*batch : %d*batch]\n", i, dstName, i, i+1)
+		}
+	}
+	w.Write(pre.Bytes())
+	w.Write(body.Bytes())
+	w.WriteString("}\n\n")
+}

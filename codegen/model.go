@@ -1,0 +1,438 @@
+package codegen
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/nodekit/nodekit/dsl"
+)
+
+// model writes the type, constructor and methods of g.m to g.out.
+func (g *gen) model() error {
+	m, T := g.m, g.typ
+	w := &g.out
+	pr := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
+
+	// Net parameter counts must agree with runtime/nn's MLP layout.
+	for _, n := range g.nets {
+		sizes := n.Sizes()
+		cnt := 0
+		for i := 0; i+1 < len(sizes); i++ {
+			cnt += sizes[i]*sizes[i+1] + sizes[i+1]
+		}
+		if cnt != n.NumParams || n.ParamOffset < m.NumDeclared || n.ParamOffset+n.NumParams > m.NumParams {
+			return fmt.Errorf("%w: net %s: parameter layout does not match runtime/nn", ErrUnsupported, n.Name)
+		}
+	}
+	sde := g.noise != nil
+	sep := m.Hamiltonian != nil && m.Hamiltonian.Separable && !g.netJacInEqs && g.dim%2 == 0
+	diff := !g.netJacInEqs
+
+	// Type.
+	pr("// %s is the model %s of %s, generated as Go code: the first-order\n", T, m.Name, g.source)
+	pr("// system dy/dt = f(t, y) over %d state components", g.dim)
+	if sde {
+		pr(" with diagonal Itô noise")
+	}
+	pr(".\n//\n")
+	pr("// Every trainable parameter (the declared ones, then each net's weights)\n")
+	pr("// lives in one slice that Params returns without copying; the named\n")
+	pr("// accessors read and write the declared ones in place.\n")
+	if len(g.nets) > 0 {
+		pr("// A %s keeps per-call workspaces for its nets, so it is not safe for\n// concurrent use; Clone gives each goroutine its own.\n", T)
+	}
+	pr("type %s struct {\n\ttheta []float64\n", T)
+	for k := range g.nets {
+		pr("n%d *nn.MLP\n", k)
+		pr("n%dx, n%dy, n%dgy, n%dgx, n%djac, n%dbx, n%dby []float64\n", k, k, k, k, k, k, k)
+	}
+	pr("}\n\n")
+
+	// Interface assertions.
+	pr("var (\n")
+	pr("_ ode.System = (*%s)(nil)\n", T)
+	if diff {
+		pr("_ ode.Differentiable = (*%s)(nil)\n_ ode.Jacobian = (*%s)(nil)\n_ ode.TimeDerivative = (*%s)(nil)\n", T, T, T)
+	}
+	pr("_ ode.Autonomous = (*%s)(nil)\n_ ode.BatchSystem = (*%s)(nil)\n_ ode.Cloner = (*%s)(nil)\n", T, T, T)
+	if sde {
+		pr("_ sde.System = (*%s)(nil)\n_ sde.DiffusionDerivative = (*%s)(nil)\n_ sde.BatchSystem = (*%s)(nil)\n", T, T, T)
+	}
+	if sep {
+		pr("_ ode.Separable = (*%s)(nil)\n", T)
+	}
+	pr(")\n\n")
+
+	// Constructors.
+	defaults := make([]string, 0, m.NumDeclared)
+	for _, v := range m.DefaultParams() {
+		defaults = append(defaults, number(v))
+	}
+	if len(defaults) != m.NumDeclared {
+		return fmt.Errorf("%w: model %s: %d parameter defaults for %d parameters", ErrUnsupported, m.Name, len(defaults), m.NumDeclared)
+	}
+	if len(g.nets) == 0 {
+		pr("// New%s returns the model with its declared parameter defaults.\n", T)
+		pr("func New%s() *%s {\n", T, T)
+		if m.NumParams == 0 {
+			pr("return &%s{}\n}\n\n", T)
+		} else {
+			pr("return &%s{theta: []float64{%s}}\n}\n\n", T, strings.Join(defaults, ", "))
+		}
+	} else {
+		pr("// New%s returns the model with its declared parameter defaults and\n", T)
+		pr("// net weights initialised as New%sWithSeed(0) does.\n", T)
+		pr("func New%s() *%s { return New%sWithSeed(0) }\n\n", T, T, T)
+		pr("// New%sWithSeed returns the model with its declared parameter\n", T)
+		pr("// defaults and Glorot-uniform net weights (zero biases) drawn from\n")
+		pr("// nn.NewRNG, one stream per net as package dsl/eval draws them.\n")
+		pr("func New%sWithSeed(seed uint64) *%s {\n", T, T)
+		pr("m := &%s{theta: make([]float64, %d)}\n", T, m.NumParams)
+		if len(defaults) > 0 {
+			pr("copy(m.theta, []float64{%s})\n", strings.Join(defaults, ", "))
+		}
+		for k, n := range g.nets {
+			sizes := make([]string, 0, len(n.Sizes()))
+			for _, s := range n.Sizes() {
+				sizes = append(sizes, strconv.Itoa(s))
+			}
+			stream := uint64(k) * 0x9e3779b97f4a7c15
+			lo, hi := n.ParamOffset, n.ParamOffset+n.NumParams
+			pr("m.n%d = nn.NewMLP([]int{%s}, %s, nn.NewRNG(seed+%#x))\n", k, strings.Join(sizes, ", "), g.acts[k], stream)
+			pr("copy(m.theta[%d:%d], m.n%d.Params())\n", lo, hi, k)
+			pr("m.n%d.SetParams(m.theta[%d:%d:%d])\n", k, lo, hi, hi)
+		}
+		pr("m.initWork()\nreturn m\n}\n\n")
+		pr("func (m *%s) initWork() {\n", T)
+		for k, n := range g.nets {
+			in, out := len(n.Inputs), n.Out
+			pr("m.n%dx, m.n%dgx = make([]float64, %d), make([]float64, %d)\n", k, k, in, in)
+			pr("m.n%dy, m.n%dgy = make([]float64, %d), make([]float64, %d)\n", k, k, out, out)
+			pr("m.n%djac = make([]float64, %d)\n", k, in*out)
+		}
+		pr("}\n\n")
+		pr("// growBatch makes the nets' batch buffers hold batch samples.\n")
+		pr("func (m *%s) growBatch(batch int) {\n", T)
+		for k, n := range g.nets {
+			in, out := len(n.Inputs), n.Out
+			pr("if len(m.n%dbx) < batch*%d {\nm.n%dbx = make([]float64, batch*%d)\nm.n%dby = make([]float64, batch*%d)\n}\n", k, in, k, in, k, out)
+		}
+		pr("}\n\n")
+	}
+
+	// Clone.
+	pr("// Clone returns a %s that shares the parameters of m (training one\n// trains both) but has its own workspaces.\n", T)
+	pr("func (m *%s) Clone() ode.System {\n", T)
+	pr("c := &%s{theta: m.theta}\n", T)
+	if len(g.nets) > 0 {
+		for k := range g.nets {
+			pr("c.n%d = m.n%d.Clone()\n", k, k)
+		}
+		pr("c.initWork()\n")
+	}
+	pr("return c\n}\n\n")
+
+	// Shape and names.
+	pr("// Dim returns the number of state components, %d.\n", g.dim)
+	pr("func (m *%s) Dim() int { return %d }\n\n", T, g.dim)
+	init := make([]string, 0, g.dim)
+	for _, v := range m.InitialState() {
+		init = append(init, number(v))
+	}
+	if len(init) != g.dim {
+		return fmt.Errorf("%w: model %s: %d initial values for %d states", ErrUnsupported, m.Name, len(init), g.dim)
+	}
+	pr("// InitialState returns a new slice holding the declared initial state.\n")
+	pr("func (m *%s) InitialState() []float64 { return []float64{%s} }\n\n", T, strings.Join(init, ", "))
+	var snames []string
+	for _, s := range m.States {
+		for i := 0; i < s.Size; i++ {
+			idx := -1
+			if s.Vector {
+				idx = i
+			}
+			q, err := quoteName("state name", s.Name, idx)
+			if err != nil {
+				return err
+			}
+			snames = append(snames, q)
+		}
+	}
+	pr("// StateNames returns one name per state component (the CSV columns).\n")
+	pr("func (m *%s) StateNames() []string { return []string{%s} }\n\n", T, strings.Join(snames, ", "))
+
+	// Parameters.
+	pr("// Params returns θ: the declared parameters, then every net's weights.\n")
+	pr("// It aliases m: writing to it changes the model.\n")
+	pr("func (m *%s) Params() []float64 { return m.theta }\n\n", T)
+	var pnames []string
+	for _, p := range m.Params {
+		for i := 0; i < p.Size; i++ {
+			idx := -1
+			if p.Vector {
+				idx = i
+			}
+			q, err := quoteName("parameter name", p.Name, idx)
+			if err != nil {
+				return err
+			}
+			pnames = append(pnames, q)
+		}
+	}
+	pr("// ParamNames returns the names of the declared parameters, in the\n// order of Params.\n")
+	pr("func (m *%s) ParamNames() []string { return []string{%s} }\n\n", T, strings.Join(pnames, ", "))
+	for _, a := range g.accessors {
+		p := a.p
+		if p.Vector {
+			pr("// %s returns parameter %s, aliasing Params.\n", a.getter, p.Name)
+			pr("func (m *%s) %s() []float64 { return m.theta[%d:%d:%d] }\n\n", T, a.getter, p.Offset, p.Offset+p.Size, p.Offset+p.Size)
+			continue
+		}
+		pr("// %s returns parameter %s.\n", a.getter, p.Name)
+		pr("func (m *%s) %s() float64 { return m.theta[%d] }\n\n", T, a.getter, p.Offset)
+		pr("// %s sets parameter %s.\n", a.setter, p.Name)
+		pr("func (m *%s) %s(v float64) { m.theta[%d] = v }\n\n", T, a.setter, p.Offset)
+	}
+
+	// Right-hand side.
+	g.method("// Func writes f(t, y) into dy.", "Func(t float64, y, dy []float64)", []string{"y", "dy"}, func(s *scope) {
+		s.assignAll(func(i int) string { return "dy[" + strconv.Itoa(i) + "]" }, g.eqs)
+	})
+	pr("// Autonomous reports whether f does not depend on t.\n")
+	pr("func (m *%s) Autonomous() bool { return %v }\n\n", T, g.auto)
+
+	if diff {
+		g.jacobian()
+		g.vjp()
+		g.method("// DfDt writes ∂f/∂t at (t, y) into dfdt.", "DfDt(t float64, y, dfdt []float64)", []string{"y", "dfdt"}, func(s *scope) {
+			col := g.b.DiffAll(g.eqs, g.b.Time(), g.nets)
+			s.assignAll(func(i int) string { return "dfdt[" + strconv.Itoa(i) + "]" }, col)
+		})
+	}
+	g.batched(sde)
+
+	// Outputs.
+	var onames []string
+	for _, o := range m.Outputs {
+		for i := range o.Value {
+			idx := -1
+			if o.Vector {
+				idx = i
+			}
+			q, err := quoteName("output name", o.Name, idx)
+			if err != nil {
+				return err
+			}
+			onames = append(onames, q)
+		}
+	}
+	if len(onames) != len(g.outs) {
+		return fmt.Errorf("%w: model %s: output names and values differ", ErrUnsupported, m.Name)
+	}
+	pr("// NumOutputs returns the number of output columns, %d.\n", len(g.outs))
+	pr("func (m *%s) NumOutputs() int { return %d }\n\n", T, len(g.outs))
+	pr("// OutputNames returns the output column names.\n")
+	if len(onames) == 0 {
+		pr("func (m *%s) OutputNames() []string { return nil }\n\n", T)
+	} else {
+		pr("func (m *%s) OutputNames() []string { return []string{%s} }\n\n", T, strings.Join(onames, ", "))
+	}
+	g.method("// Outputs writes the model's outputs at (t, y) into out.", "Outputs(t float64, y, out []float64)", nil, func(s *scope) {
+		s.assignAll(func(i int) string { return "out[" + strconv.Itoa(i) + "]" }, g.outs)
+	})
+
+	if sde {
+		pr("// Noise returns sde.Diagonal: one Wiener process per component.\n")
+		pr("func (m *%s) Noise() sde.NoiseKind { return sde.Diagonal }\n\n", T)
+		pr("// NoiseDim returns Dim.\n")
+		pr("func (m *%s) NoiseDim() int { return %d }\n\n", T, g.dim)
+		g.method("// Diffusion writes the diagonal diffusion g(t, y) into g (Itô).", "Diffusion(t float64, y, g []float64)", []string{"y", "g"}, func(s *scope) {
+			s.assignAll(func(i int) string { return "g[" + strconv.Itoa(i) + "]" }, g.noise)
+		})
+		g.method("// DiffusionDerivative writes dg[i] = ∂g_i/∂y_i.", "DiffusionDerivative(t float64, y, dg []float64)", []string{"y", "dg"}, func(s *scope) {
+			d := make([]*dsl.Expr, g.dim)
+			for i := range d {
+				d[i] = g.b.DiffAll(g.noise[i:i+1], g.b.State(i), g.nets)[0]
+			}
+			s.assignAll(func(i int) string { return "dg[" + strconv.Itoa(i) + "]" }, d)
+		})
+	}
+
+	if g.ham != nil {
+		g.method("// Hamiltonian returns the energy H(t, y).", "Hamiltonian(t float64, y []float64) float64", []string{"y"}, func(s *scope) {
+			s.printf("return %s\n", s.atom(g.ham))
+		})
+	}
+	if sep {
+		h := g.dim / 2
+		g.method("// Velocity writes q' = ∂H/∂p at momenta p into dq.", "Velocity(p, dq []float64)", nil, func(s *scope) {
+			s.state = func(i int) string { return "p[" + strconv.Itoa(i-h) + "]" }
+			s.printf("_ = p[%d]\n", h-1)
+			s.time = "0"
+			s.assignAll(func(i int) string { return "dq[" + strconv.Itoa(i) + "]" }, g.dhdp)
+		})
+		g.method("// Force writes p' = −∂H/∂q at (t, q) into dp.", "Force(t float64, q, dp []float64)", nil, func(s *scope) {
+			s.state = func(i int) string { return "q[" + strconv.Itoa(i) + "]" }
+			s.printf("_ = q[%d]\n", h-1)
+			s.assignAll(func(i int) string { return "dp[" + strconv.Itoa(i) + "]" }, g.eqs[h:])
+		})
+	}
+
+	g.helperMethods()
+	return nil
+}
+
+// method writes one method whose body fill emits with a scalar scope.
+// bce names slices of length Dim to bounds-check once up front.
+func (g *gen) method(doc, sig string, bce []string, fill func(s *scope)) {
+	var body bytes.Buffer
+	s := g.newScope(&body)
+	usesP := false
+	s.usesPp = &usesP
+	fill(s)
+	w := &g.out
+	fmt.Fprintf(w, "%s\nfunc (m *%s) %s {\n", doc, g.typ, sig)
+	if usesP {
+		fmt.Fprintf(w, "th := m.theta[:%d:%d]\n", g.m.NumDeclared, g.m.NumDeclared)
+	}
+	for _, v := range bce {
+		fmt.Fprintf(w, "_ = %s[%d]\n", v, g.dim-1)
+	}
+	w.Write(body.Bytes())
+	w.WriteString("}\n\n")
+}
+
+// assignAll evaluates every root first, then stores them, so dst may
+// alias the inputs.
+func (s *scope) assignAll(dst func(i int) string, roots []*dsl.Expr) {
+	vals := make([]string, len(roots))
+	for i, r := range roots {
+		vals[i] = s.atom(r)
+	}
+	for i, v := range vals {
+		s.printf("%s = %s\n", dst(i), unparen(v))
+	}
+}
+
+// unparen drops the parentheses around a negative literal on the right of
+// an assignment.
+func unparen(v string) string {
+	if strings.HasPrefix(v, "(") && strings.HasSuffix(v, ")") && !strings.ContainsAny(v[1:len(v)-1], "()") {
+		return v[1 : len(v)-1]
+	}
+	return v
+}
+
+// jacobian writes Jac from the symbolic derivatives ∂f_i/∂y_j.
+func (g *gen) jacobian() {
+	n := g.dim
+	g.method("// Jac writes ∂f/∂y at (t, y) into J, row-major: J[i*Dim+j] = ∂f_i/∂y_j.", "Jac(t float64, y []float64, J []float64)", []string{"y"}, func(s *scope) {
+		s.printf("_ = J[%d]\nclear(J[:%d])\n", n*n-1, n*n)
+		var dst []string
+		var roots []*dsl.Expr
+		for j := 0; j < n; j++ {
+			col := g.b.DiffAll(g.eqs, g.b.State(j), g.nets)
+			for i, e := range col {
+				if e.IsConst(0) {
+					continue
+				}
+				dst = append(dst, "J["+strconv.Itoa(i*n+j)+"]")
+				roots = append(roots, e)
+			}
+		}
+		s.assignAll(func(i int) string { return dst[i] }, roots)
+	})
+}
+
+// vjp writes VJP from the symbolic adjoint of f.
+func (g *gen) vjp() {
+	n := g.dim
+	seeds := make([]*dsl.Expr, n)
+	for i := range seeds {
+		seeds[i] = g.b.State(n + i) // placeholder leaf rendered as a[i]
+	}
+	adj := g.adjoint(g.eqs, seeds)
+	g.method("// VJP computes ay = aᵀ∂f/∂y and accumulates ap += aᵀ∂f/∂θ at (t, y);\n// ap may be nil.", "VJP(t float64, y, a, ay, ap []float64)", []string{"y", "a", "ay"}, func(s *scope) {
+		s.bwd = func(s *scope, k int) {
+			if !s.fwdDone[k] { // Backward needs this call's forward pass
+				s.fwdDone[k] = true
+				s.fwd(s, k)
+			}
+			gy := adj.netGy[k]
+			vals := make([]string, len(gy))
+			for o, e := range gy {
+				vals[o] = s.atom(e)
+			}
+			for o, v := range vals {
+				s.printf("m.n%dgy[%d] = %s\n", k, o, v)
+			}
+			n := g.nets[k]
+			s.printf("var gp%d []float64\nif ap != nil {\ngp%d = ap[%d:%d]\n}\n", k, k, n.ParamOffset, n.ParamOffset+n.NumParams)
+			s.printf("m.n%d.Backward(m.n%dgy, m.n%dgx, gp%d)\n", k, k, k, k)
+		}
+		zero := g.b.Const(0)
+		ay := make([]*dsl.Expr, n)
+		for j := range ay {
+			ay[j] = adj.state[j]
+			if ay[j] == nil {
+				ay[j] = zero
+			}
+		}
+		s.assignAll(func(i int) string { return "ay[" + strconv.Itoa(i) + "]" }, ay)
+		var block bytes.Buffer
+		c := s.child(&block)
+		for k, gy := range adj.netGy {
+			if gy != nil && !c.bwdDone[k] {
+				c.bwdDone[k] = true
+				c.bwd(c, k)
+			}
+		}
+		var dst []string
+		var roots []*dsl.Expr
+		for k, e := range adj.param {
+			if e == nil || e.IsConst(0) {
+				continue
+			}
+			dst = append(dst, "ap["+strconv.Itoa(k)+"]")
+			roots = append(roots, e)
+		}
+		vals := make([]string, len(roots))
+		for i, r := range roots {
+			vals[i] = c.atom(r)
+		}
+		for i, v := range vals {
+			c.printf("%s += %s\n", dst[i], v)
+		}
+		if block.Len() > 0 {
+			s.printf("if ap != nil {\n")
+			s.w.Write(block.Bytes())
+			s.printf("}\n")
+		}
+	})
+}
+
+// helperMethods writes the scalar functions the bodies used, with the
+// exact formulas of package dsl (ops.go) so generated code and the
+// interpreter agree bit for bit.
+func (g *gen) helperMethods() {
+	T := g.typ
+	w := &g.out
+	for _, h := range g.sortedHelpers() {
+		switch h {
+		case "b2f":
+			fmt.Fprintf(w, "func (*%s) b2f(b bool) float64 {\nif b {\nreturn 1\n}\nreturn 0\n}\n\n", T)
+		case "sigmoid":
+			fmt.Fprintf(w, "func (*%s) sigmoid(x float64) float64 {\nif x >= 0 {\nreturn 1 / (1 + math.Exp(-x))\n}\ne := math.Exp(x)\nreturn e / (1 + e)\n}\n\n", T)
+		case "softplus":
+			fmt.Fprintf(w, "func (*%s) softplus(x float64) float64 {\nif x > 30 {\nreturn x + math.Log1p(math.Exp(-x))\n}\nreturn math.Log1p(math.Exp(x))\n}\n\n", T)
+		case "relu":
+			fmt.Fprintf(w, "func (*%s) relu(x float64) float64 {\nif x > 0 {\nreturn x\n}\nreturn 0\n}\n\n", T)
+		case "sign":
+			fmt.Fprintf(w, "func (*%s) sign(x float64) float64 {\nswitch {\ncase x > 0:\nreturn 1\ncase x < 0:\nreturn -1\n}\nreturn 0\n}\n\n", T)
+		case "ifelse":
+			fmt.Fprintf(w, "func (*%s) ifelse(c, a, b float64) float64 {\nif c > 0 {\nreturn a\n}\nreturn b\n}\n\n", T)
+		}
+	}
+}
