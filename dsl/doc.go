@@ -17,6 +17,18 @@
 // them against the sentinels ErrSyntax, ErrUndefined, ErrDuplicate,
 // ErrEquation, ErrDimension, ErrArgCount and ErrInvalid.
 //
+// # The language
+//
+// The grammar in EBNF is Grammar() (kept in testdata/grammar.ebnf by a
+// golden test). Items are separated by newlines; an expression continues
+// onto the next line only after a binary operator, a comma or an open
+// bracket. Besides the forms of the issue (param, const, state, let,
+// output, noise, net, augment, coord, momentum, hamiltonian, x' = …,
+// x” = …, (x, a)' = …) the language has the comparisons < <= > >= == !=
+// (1 or 0), sign(x), vector literals that concatenate ([x, a]) and vector
+// parameters and consts (param w[3] = 0.5). ifelse(c, a, b) is a when
+// c > 0, else b.
+//
 // # The IR
 //
 // Every IR expression is a scalar *Expr node. Vectors of the language
@@ -39,7 +51,9 @@
 // argument, OpMin, OpMax and OpIfElse (Args[0] > 0 ? Args[1] : Args[2]).
 // Op.Arity gives the number of Args; ops.go defines the exact scalar
 // semantics (Sigmoid and Softplus are exported so generated code can use
-// the same formulas).
+// the same formulas). The Machine evaluates a^2 with a constant exponent
+// 2 as a·a and every other power with math.Pow; a code generator that does
+// the same agrees bit for bit.
 //
 // Nodes are hash-consed by the model's Builder (Model.B): structurally
 // equal nodes are the same pointer, so common subexpressions are shared
