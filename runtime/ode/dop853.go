@@ -98,8 +98,8 @@ func (d *dop853Stepper) step(t float64, y []float64, h float64, ynew []float64) 
 		d.reject = true
 		return false, h * ct.facMin, nil
 	}
-	fac11 := math.Pow(err, 1/ct.q-0.2*ct.beta)
-	fac := fac11 / math.Pow(d.facOld, ct.beta)
+	fac11 := powFn(err, 1/ct.q-0.2*ct.beta)
+	fac := fac11 / powFn(d.facOld, ct.beta)
 	fac = math.Max(1/ct.facMax, math.Min(1/ct.facMin, fac/ct.safe))
 	hnew := h / fac
 	if err <= 1 {

@@ -107,8 +107,8 @@ func (r *rkStepper) control(t float64, y []float64, h float64, ynew []float64, e
 		r.reject = true
 		return false, h * ct.facMin, nil
 	}
-	fac11 := math.Pow(err, r.expo1)
-	fac := fac11 / math.Pow(r.facOld, ct.beta)
+	fac11 := powFn(err, r.expo1)
+	fac := fac11 / powFn(r.facOld, ct.beta)
 	fac = math.Max(1/ct.facMax, math.Min(1/ct.facMin, fac/ct.safe))
 	hnew := h / fac
 	if err <= 1 {

@@ -160,7 +160,7 @@ func initialStep(p *problem, t0 float64, y0, f0 []float64, order int, y1, f1 []f
 	if der12 <= 1e-15 {
 		h1 = math.Max(1e-6, math.Abs(h)*1e-3)
 	} else {
-		h1 = math.Pow(0.01/der12, 1/float64(order))
+		h1 = powFn(0.01/der12, 1/float64(order))
 	}
 	h = math.Min(math.Min(100*math.Abs(h), h1), p.hmax)
 	return math.Copysign(h, p.dir)

@@ -1,0 +1,235 @@
+// Package xmath holds elementary functions that nodekit needs to be
+// correctly rounded, where the standard library's are only faithful.
+//
+// Pow exists because Hairer's step-size controller calls pow twice per
+// step: with a pow that differs in the last bit (as math.Pow does from
+// glibc's in about a fifth of the controller's calls), a chaotic problem
+// takes a different step sequence than the reference codes. A correctly
+// rounded pow agrees with every correctly rounded implementation, and so
+// with glibc's in all but vanishingly rare cases.
+package xmath
+
+import (
+	"math"
+	"math/big"
+	"sync"
+)
+
+// Pow returns x**y correctly rounded (to nearest, ties to even) for
+// finite x > 0 and finite y whose result is a normal number; every other
+// case is math.Pow's.
+//
+// The fast path computes log x and exp in double-double arithmetic
+// (relative error below 2⁻⁶⁴) with 128-entry tables; when that cannot
+// decide the rounding (Ziv's test), a 400-bit math/big evaluation does.
+func Pow(x, y float64) float64 {
+	if !(x > 0) || x > math.MaxFloat64 || x < 0x1p-1022 || y == 0 || y == 1 || math.IsInf(y, 0) || math.IsNaN(y) {
+		return math.Pow(x, y)
+	}
+	tablesOnce.Do(buildTables)
+	lh, ll := logDD(x)
+	zh := y * lh
+	zl := math.FMA(y, lh, -zh) + y*ll
+	if !(zh > -708 && zh < 709) { // the result may overflow or be subnormal
+		return math.Pow(x, y)
+	}
+	r, rl, scale := expDD(zh, zl)
+	// Ziv: accept when the error bound cannot change the rounding.
+	eps := math.Abs(r) * (0x1p-66 + math.Abs(zh)*0x1p-73)
+	a, b := r+(rl+eps), r+(rl-eps)
+	if a == b {
+		return a * scale
+	}
+	return powSlow(x, y)
+}
+
+const (
+	tableBits = 7
+	tableN    = 1 << tableBits
+	// ln2Hi has trailing zeros so that k·ln2Hi is exact for |k| < 2¹².
+	ln2Hi = 0x1.62e42fefa3p-1
+	ln2Lo = 0x1.3de6af278ece6p-42
+	// expC1 = ln2/128 with trailing zeros (k·expC1 exact for |k| < 2²⁰),
+	// expC2 the rest.
+	expC1 = 0x1.62e42fefp-8
+	expC2 = 0x1.473de6af278edp-41
+)
+
+type logEntry struct{ invc, logcHi, logcLo float64 }
+type expEntry struct{ hi, lo float64 }
+
+var (
+	tablesOnce sync.Once
+	logTab     [tableN]logEntry
+	expTab     [tableN]expEntry
+)
+
+// buildTables computes, in 400-bit arithmetic, for c_i = 1 + (i+½)/128
+// invc_i = fl(1/c_i) and −log(invc_i) as a double-double, and 2^(j/128)
+// as a double-double.
+func buildTables() {
+	for i := range logTab {
+		c := 1 + (float64(i)+0.5)/tableN
+		invc := 1 / c
+		l := bigLog(newBig(invc))
+		l.Neg(l)
+		hi, lo := splitBig(l)
+		logTab[i] = logEntry{invc, hi, lo}
+	}
+	ln2 := bigLn2()
+	for j := range expTab {
+		z := newBig(float64(j) / tableN)
+		z.Mul(z, ln2)
+		hi, lo := splitBig(bigExp(z))
+		expTab[j] = expEntry{hi, lo}
+	}
+}
+
+func twoSum(a, b float64) (s, e float64) {
+	s = a + b
+	bb := s - a
+	e = (a - (s - bb)) + (b - bb)
+	return s, e
+}
+
+// logDD returns log x as hi + lo for finite normal x > 0.
+func logDD(x float64) (hi, lo float64) {
+	bits := math.Float64bits(x)
+	k := int(bits>>52) - 1023
+	m := math.Float64frombits(bits&(1<<52-1) | 1023<<52) // [1, 2)
+	t := &logTab[(bits>>(52-tableBits))&(tableN-1)]
+	// 1 + r = m·invc exactly as ph + pl; |r| < 2⁻⁸
+	ph := m * t.invc
+	pl := math.FMA(m, t.invc, -ph)
+	// r = (ph − 1) + pl, renormalised so that |rl| ≤ ulp(rh)/2
+	rh, rl := twoSum(ph-1, pl) // ph − 1 is exact (Sterbenz)
+	s := rh * rh
+	se := math.FMA(rh, rh, -s)
+	tail := rh * s * (1.0/3 + rh*(-1.0/4+rh*(1.0/5+rh*(-1.0/6+rh*(1.0/7+rh*(-1.0/8+rh*(1.0/9)))))))
+	a, ae := twoSum(rh, -0.5*s)
+	low := ae - 0.5*se + tail + rl - rl*rh
+	kf := float64(k)
+	bh, be := twoSum(kf*ln2Hi, t.logcHi)
+	bl := be + kf*ln2Lo + t.logcLo
+	h, he := twoSum(bh, a)
+	l := he + bl + low
+	hi = h + l
+	lo = l - (hi - h)
+	return hi, lo
+}
+
+// expDD returns exp(zh + zl) as (r + rl)·scale, scale a power of two.
+func expDD(zh, zl float64) (r, rl, scale float64) {
+	kk := math.Round(zh * (tableN / math.Ln2))
+	ki := int(kk)
+	// r = zh + zl − kk·ln2/128, renormalised so that |rlo| ≤ ulp(rh)/2
+	rh, rlo := twoSum(zh-kk*expC1, zl-kk*expC2) // zh − kk·expC1 is exact
+	s := rh * rh
+	se := math.FMA(rh, rh, -s)
+	tail := rh * s * (1.0/6 + rh*(1.0/24+rh*(1.0/120+rh*(1.0/720+rh*(1.0/5040)))))
+	pa, pae := twoSum(rh, 0.5*s)
+	pl := pae + 0.5*se + tail + rlo + rlo*rh
+	t := &expTab[ki&(tableN-1)]
+	u := t.hi * pa
+	ue := math.FMA(t.hi, pa, -u)
+	r, re := twoSum(t.hi, u)
+	rl = re + (ue + t.hi*pl + t.lo + t.lo*pa)
+	scale = math.Float64frombits(uint64(1023+(ki>>tableBits)) << 52)
+	return r, rl, scale
+}
+
+// The slow path: 400-bit arithmetic with math/big.
+
+const bigPrec = 400
+
+func newBig(x float64) *big.Float { return new(big.Float).SetPrec(bigPrec).SetFloat64(x) }
+
+func splitBig(v *big.Float) (hi, lo float64) {
+	hi, _ = v.Float64()
+	r := new(big.Float).SetPrec(bigPrec).Sub(v, newBig(hi))
+	lo, _ = r.Float64()
+	return hi, lo
+}
+
+var (
+	ln2Once sync.Once
+	ln2Big  *big.Float
+)
+
+// bigLn2 is ln 2 = Σ 1/(k·2^k).
+func bigLn2() *big.Float {
+	ln2Once.Do(func() {
+		sum := newBig(0)
+		pow := newBig(0.5)
+		for k := 1; k <= bigPrec+10; k++ {
+			term := new(big.Float).SetPrec(bigPrec).Quo(pow, newBig(float64(k)))
+			sum.Add(sum, term)
+			pow.Mul(pow, newBig(0.5))
+		}
+		ln2Big = sum
+	})
+	return ln2Big
+}
+
+// bigLog returns log v for v > 0: v = 2^k·m with m in [√½, √2), and
+// log m = 2·atanh((m−1)/(m+1)).
+func bigLog(v *big.Float) *big.Float {
+	m := new(big.Float).SetPrec(bigPrec)
+	k := v.MantExp(m) // v = m·2^k, m in [½, 1)
+	if m.Cmp(newBig(math.Sqrt2/2)) < 0 {
+		m.SetMantExp(m, 1)
+		k--
+	}
+	num := new(big.Float).SetPrec(bigPrec).Sub(m, newBig(1))
+	den := new(big.Float).SetPrec(bigPrec).Add(m, newBig(1))
+	s := num.Quo(num, den)
+	s2 := new(big.Float).SetPrec(bigPrec).Mul(s, s)
+	sum := new(big.Float).SetPrec(bigPrec)
+	pow := new(big.Float).SetPrec(bigPrec).Set(s)
+	eps := newBig(0x1p-420)
+	for j := 1; ; j += 2 {
+		term := new(big.Float).SetPrec(bigPrec).Quo(pow, newBig(float64(j)))
+		sum.Add(sum, term)
+		if term.Abs(term).Cmp(eps) < 0 {
+			break
+		}
+		pow.Mul(pow, s2)
+	}
+	sum.Mul(sum, newBig(2))
+	kl := new(big.Float).SetPrec(bigPrec).Mul(newBig(float64(k)), bigLn2())
+	return sum.Add(sum, kl)
+}
+
+// bigExp returns e^z: z = n·ln2 + r, e^r by Taylor series on r/2^16
+// squared 16 times.
+func bigExp(z *big.Float) *big.Float {
+	ln2 := bigLn2()
+	zf, _ := z.Float64()
+	n := math.Round(zf / math.Ln2)
+	r := new(big.Float).SetPrec(bigPrec).Mul(newBig(n), ln2)
+	r.Sub(z, r)
+	const sq = 16
+	r.SetMantExp(r, -sq)
+	sum := newBig(1)
+	term := newBig(1)
+	eps := newBig(0x1p-430)
+	for j := 1; ; j++ {
+		term.Mul(term, r)
+		term.Quo(term, newBig(float64(j)))
+		sum.Add(sum, term)
+		if new(big.Float).Abs(term).Cmp(eps) < 0 {
+			break
+		}
+	}
+	for range sq {
+		sum.Mul(sum, sum)
+	}
+	return sum.SetMantExp(sum, int(n))
+}
+
+func powSlow(x, y float64) float64 {
+	z := bigLog(newBig(x))
+	z.Mul(z, newBig(y))
+	v, _ := bigExp(z).Float64()
+	return v
+}
