@@ -21,6 +21,7 @@ var (
 	ErrPathSpan      = errors.New("sde: save times outside the Brownian path's span")
 	ErrGridMismatch  = errors.New("sde: steps do not fall on the Brownian grid")
 	ErrPaths         = errors.New("sde: number of paths must be positive")
+	ErrNoLevy        = errors.New("sde: method needs a Brownian path with Lévy area")
 )
 
 // SolveError reports where a solve failed.

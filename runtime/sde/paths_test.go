@@ -152,4 +152,18 @@ func BenchmarkLorenzPaths(b *testing.B) {
 			b.ReportMetric(float64(paths)*100*float64(b.N)/b.Elapsed().Seconds(), "path-steps/s")
 		})
 	}
+	// With 101 save times, mean and quantiles at each (the DSL's sim).
+	b.Run("euler/batch/save101", func(b *testing.B) {
+		ts := make([]float64, 101)
+		for i := range ts {
+			ts[i] = float64(i) / 100
+		}
+		opts := &Options{Method: MethodEuler, Dt: dt}
+		for i := 0; i < b.N; i++ {
+			if _, err := SolvePaths(newLorenz(), y0, ts, paths, uint64(i), opts); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(paths)*100*float64(b.N)/b.Elapsed().Seconds(), "path-steps/s")
+	})
 }

@@ -26,8 +26,8 @@ type Solution struct {
 // SDE is Itô or Stratonovich is the method's (MethodInfo.Calculus).
 //
 // A solve that fails (non-finite state, too many steps, step underflow)
-// returns the states saved so far together with a *SolveError that names t
-// and h.
+// returns the Solution with the states saved so far (later rows are zero)
+// and a *SolveError that names the method, t and h.
 func Solve(sys System, y0, ts []float64, bm BrownianPath, opts *Options) (*Solution, error) {
 	s, err := NewSolver(sys, opts)
 	if err != nil {
@@ -123,7 +123,7 @@ func (s *Solver) Solve(y0, ts []float64, bm BrownianPath, sol *Solution) error {
 		var ok bool
 		lp, ok = bm.(LevyPath)
 		if g, isGrid := bm.(*BrownianGrid); !ok || (isGrid && !g.levy) {
-			return fmt.Errorf("sde: method %s needs a Brownian path with Lévy area", s.info.Name)
+			return fmt.Errorf("%w (method %s; build the BrownianGrid with levy set)", ErrNoLevy, s.info.Name)
 		}
 	}
 	if g, ok := bm.(*BrownianGrid); ok {
