@@ -2,9 +2,9 @@ package sde
 
 func init() {
 	register(MethodInfo{
-		Name: MethodReversibleHeun, Calculus: Stratonovich, StrongOrder: 0.5, WeakOrder: 1,
+		Name: MethodReversibleHeun, Calculus: Stratonovich, StrongOrder: 1, WeakOrder: 1,
 		Noise:       allKinds,
-		Description: "reversible Heun (Kidger et al. 2021): one drift and one diffusion evaluation per step, algebraically reversible; strong order 1 for additive noise",
+		Description: "reversible Heun (Kidger et al. 2021): one drift and one diffusion evaluation per step, algebraically reversible; strong order 1 with commutative noise (measured on diagonal GBM and additive noise), 0.5 in general",
 		newStepper:  func(p *problem) stepper { return newReversibleHeun(p) },
 	})
 }
