@@ -19,6 +19,19 @@ func reluBackwardAVX2(z, g, out []float64)                                     {
 func tanhBackwardAVX2(y, g, out []float64)                                     { panic(errNoAsm) }
 func sigmoidBackwardAVX2(y, g, out []float64)                                  { panic(errNoAsm) }
 func gemmKernel6x8AVX2(k int, a, b, c []float64, ldc int, alpha, beta float64) { panic(errNoAsm) }
+func gemmRows1AVX2(k, n int, a []float64, ars, acs int, b []float64, ldb int, c []float64, ldc int, alpha, beta float64) {
+	panic(errNoAsm)
+}
+func gemmRows2AVX2(k, n int, a []float64, ars, acs int, b []float64, ldb int, c []float64, ldc int, alpha, beta float64) {
+	panic(errNoAsm)
+}
+func gemmRows3AVX2(k, n int, a []float64, ars, acs int, b []float64, ldb int, c []float64, ldc int, alpha, beta float64) {
+	panic(errNoAsm)
+}
+func gemmRows4AVX2(k, n int, a []float64, ars, acs int, b []float64, ldb int, c []float64, ldc int, alpha, beta float64) {
+	panic(errNoAsm)
+}
+func dot4AVX2(a []float64, lda int, x []float64, out *[4]float64) { panic(errNoAsm) }
 func gemvAVX2(m, n int, alpha float64, a []float64, lda int, x []float64, beta float64, y []float64) {
 	panic(errNoAsm)
 }

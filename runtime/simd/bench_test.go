@@ -236,3 +236,40 @@ func BenchmarkGemvSmall(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkGemmSmallVsPacked times the unpacked small path against the
+// packed one on the same products, the measurement behind gemmSmallMax.
+func BenchmarkGemmSmallVsPacked(b *testing.B) {
+	for _, s := range [][3]int{{20, 50, 2}, {20, 2, 50}, {20, 50, 20}, {20, 50, 50}, {20, 64, 64}, {64, 64, 64}, {96, 96, 96}, {128, 128, 128}} {
+		m, n, k := s[0], s[1], s[2]
+		for _, tr := range [][2]bool{{false, true}, {false, false}, {true, false}} {
+			tA, tB := tr[0], tr[1]
+			a, bm, c := randSlice(m*k, 1), randSlice(k*n, 2), make([]float64, m*n)
+			lda, ldb := k, n
+			if tA {
+				lda = m
+			}
+			if tB {
+				ldb = k
+			}
+			for _, l := range Levels() {
+				avx2 := l == AVX2
+				name := fmt.Sprintf("%dx%dx%d/%s%s/%v", m, n, k, transName(tA), transName(tB), l)
+				b.Run(name+"/small", func(b *testing.B) {
+					for b.Loop() {
+						gemmSmall(avx2, tA, tB, m, n, k, 1, a, lda, bm, ldb, 0, c, n)
+					}
+					reportFlops(b, 2*float64(m)*float64(n)*float64(k))
+				})
+				b.Run(name+"/packed", func(b *testing.B) {
+					buf := gemmPool.Get().(*gemmBuf)
+					for b.Loop() {
+						gemmSerial(buf, avx2, tA, tB, m, n, k, 1, a, lda, bm, ldb, 0, c, n)
+					}
+					gemmPool.Put(buf)
+					reportFlops(b, 2*float64(m)*float64(n)*float64(k))
+				})
+			}
+		}
+	}
+}

@@ -30,6 +30,16 @@
 // micro-kernel only ever sees full tiles. Large products are split across
 // runtime.GOMAXPROCS goroutines of a persistent worker pool.
 //
+// Small products (m·n·k ≤ 64³: the dense layers of a neural ODE, such as
+// 20×50×2 at batch 20) are not packed: packing would cost more than the
+// arithmetic. They run one of three unpacked loop orders, whichever needs
+// the fewest vector operations and copies for the shapes and transposes at
+// hand: rows of C as sums of broadcast A times rows of B (4 rows × 8
+// columns in eight ymm accumulators on AVX2, A read through any strides),
+// the same on Cᵀ when C is tall and narrow, or four-row dot products when
+// k is the long dimension. A transposed operand that the chosen order
+// cannot read in place is copied (at most the operand itself).
+//
 // # Numerical conventions
 //
 // As in the reference BLAS: when beta == 0, C (or y) is overwritten without

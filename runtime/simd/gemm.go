@@ -63,6 +63,10 @@ func Gemm(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int,
 		return
 	}
 	avx2 := asmBuild && useAVX2
+	if m*n*k <= gemmSmallMax {
+		gemmSmall(avx2, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
 	if p := runtime.GOMAXPROCS(0); p > 1 && m*n*k >= gemmParallelMin {
 		gemmParallel(p, avx2, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return

@@ -54,7 +54,53 @@ func (g gemmCase) String() string {
 	return fmt.Sprintf("tA=%v tB=%v m=%d n=%d k=%d pad=%d alpha=%v beta=%v", g.transA, g.transB, g.m, g.n, g.k, g.pad, g.alpha, g.beta)
 }
 
+// gemmFunc has Gemm's signature; gemmPaths lists every implementation of
+// the product at the current level.
+type gemmFunc func(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int)
+
+type gemmPath struct {
+	name string
+	f    gemmFunc
+}
+
+// viaPath runs the product on one internal path, with Gemm's own shape
+// checks and its handling of the degenerate cases (m, n or k zero, alpha
+// zero), which happen before any path is chosen.
+func viaPath(run func(avx2 bool, transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int)) gemmFunc {
+	return func(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+		if m == 0 || n == 0 || k == 0 || alpha == 0 {
+			Gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+			return
+		}
+		run(asmBuild && useAVX2, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	}
+}
+
+// gemmPaths returns Gemm itself, the packed path and every loop order of
+// the small path, each forced whatever the size.
+func gemmPaths() []gemmPath {
+	paths := []gemmPath{
+		{"Gemm", Gemm},
+		{"packed", viaPath(func(avx2 bool, tA, tB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+			buf := gemmPool.Get().(*gemmBuf)
+			gemmSerial(buf, avx2, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+			gemmPool.Put(buf)
+		})},
+	}
+	for _, o := range []smallOrder{orderRows, orderCols, orderDot} {
+		paths = append(paths, gemmPath{"small-" + o.String(), viaPath(func(avx2 bool, tA, tB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+			gemmSmallOrder(o, avx2, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		})})
+	}
+	return paths
+}
+
 func runGemmCase(t *testing.T, g gemmCase) {
+	t.Helper()
+	runGemmCaseWith(t, Gemm, g)
+}
+
+func runGemmCaseWith(t *testing.T, gemm gemmFunc, g gemmCase) {
 	t.Helper()
 	rng := newRand(uint64(g.m*1_000_003 + g.n*1009 + g.k))
 	ar, ac := g.m, g.k
@@ -86,7 +132,7 @@ func runGemmCase(t *testing.T, g gemmCase) {
 	want := append([]float64(nil), c...)
 	scale := make([]float64, g.m*g.n)
 	gemmRef(g.transA, g.transB, g.m, g.n, g.k, g.alpha, a, lda, b, ldb, g.beta, want, ldc, scale)
-	Gemm(g.transA, g.transB, g.m, g.n, g.k, g.alpha, a, lda, b, ldb, g.beta, c, ldc)
+	gemm(g.transA, g.transB, g.m, g.n, g.k, g.alpha, a, lda, b, ldb, g.beta, c, ldc)
 	tol := float64(g.k+2) * eps
 	for i := range g.m {
 		for j := range g.n {
@@ -103,8 +149,10 @@ func runGemmCase(t *testing.T, g gemmCase) {
 
 var bools = []bool{false, true}
 
-// TestGemmTails covers every edge-tile shape of both micro-kernels (6×8 and
-// 4×4) for all transpose combinations and alpha/beta special values.
+// TestGemmTails covers every edge-tile shape of both packed micro-kernels
+// (6×8 and 4×4) and of the small path's kernels (4 rows × 8, 4 and 1
+// columns; four-row dot products with k%4 tails) for all transpose
+// combinations, on every path at every level.
 func TestGemmTails(t *testing.T) {
 	dims := []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 13, 16, 17}
 	ks := []int{0, 1, 3, 4, 5, 9}
@@ -112,12 +160,17 @@ func TestGemmTails(t *testing.T) {
 		dims = []int{0, 1, 5, 6, 7, 8, 9, 13}
 	}
 	forEachLevel(t, func(t *testing.T) {
-		for _, tA := range bools {
-			for _, tB := range bools {
-				for _, m := range dims {
-					for _, n := range dims {
-						for _, k := range ks {
-							runGemmCase(t, gemmCase{tA, tB, m, n, k, (m + n + k) % 3, 1.25, 0.5})
+		for _, p := range gemmPaths() {
+			for _, tA := range bools {
+				for _, tB := range bools {
+					for _, m := range dims {
+						for _, n := range dims {
+							for _, k := range ks {
+								g := gemmCase{tA, tB, m, n, k, (m + n + k) % 3, 1.25, 0.5}
+								if !t.Run(p.name, func(t *testing.T) { runGemmCaseWith(t, p.f, g) }) {
+									return
+								}
+							}
 						}
 					}
 				}
@@ -128,15 +181,76 @@ func TestGemmTails(t *testing.T) {
 
 func TestGemmAlphaBeta(t *testing.T) {
 	forEachLevel(t, func(t *testing.T) {
-		for _, tA := range bools {
-			for _, tB := range bools {
-				for _, ab := range [][2]float64{{1, 0}, {1, 1}, {-1, 0}, {0.3, -2}, {0, 0}, {0, 1}, {0, -0.5}, {2, 1}} {
-					runGemmCase(t, gemmCase{tA, tB, 13, 17, 11, 2, ab[0], ab[1]})
-					runGemmCase(t, gemmCase{tA, tB, 12, 16, 300, 0, ab[0], ab[1]})
+		for _, p := range gemmPaths() {
+			t.Run(p.name, func(t *testing.T) {
+				for _, tA := range bools {
+					for _, tB := range bools {
+						for _, ab := range [][2]float64{{1, 0}, {1, 1}, {-1, 0}, {0.3, -2}, {0, 0}, {0, 1}, {0, -0.5}, {2, 1}} {
+							runGemmCaseWith(t, p.f, gemmCase{tA, tB, 13, 17, 11, 2, ab[0], ab[1]})
+							runGemmCaseWith(t, p.f, gemmCase{tA, tB, 12, 16, 300, 0, ab[0], ab[1]})
+						}
+					}
 				}
-			}
+			})
 		}
 	})
+}
+
+// TestGemmSmall runs the shapes that select the small path — the dense
+// layers of the spiral demo's 2-50-2 MLP and of the DSL's 2-5-5-2 and
+// 5-64-64-5 at batches 1 and 20 (forward NT, input gradient NN, weight
+// gradient TN), and products on both sides of gemmSmallMax — through Gemm
+// and through every loop order of the small path, with padded strides and
+// each alpha/beta rule.
+func TestGemmSmall(t *testing.T) {
+	var shapes [][3]int // m, n, k
+	for _, l := range [][2]int{{2, 50}, {50, 2}, {2, 5}, {5, 5}, {5, 2}, {5, 64}, {64, 64}, {64, 5}} {
+		in, out := l[0], l[1]
+		for _, b := range []int{1, 20} {
+			shapes = append(shapes, [3]int{b, out, in}, [3]int{b, in, out}, [3]int{out, in, b})
+		}
+	}
+	shapes = append(shapes, [3]int{64, 64, 64}, [3]int{64, 64, 65}, [3]int{1, 1, gemmSmallMax}, [3]int{4, 9, gemmSmallMax / 36}, [3]int{5, 9, gemmSmallMax / 36})
+	abs := [][2]float64{{1, 0}, {0.75, 1}, {-1.5, -0.5}}
+	forEachLevel(t, func(t *testing.T) {
+		for _, p := range gemmPaths() {
+			if p.name == "packed" {
+				continue
+			}
+			t.Run(p.name, func(t *testing.T) {
+				for i, s := range shapes {
+					for _, tA := range bools {
+						for _, tB := range bools {
+							ab := abs[i%len(abs)]
+							runGemmCaseWith(t, p.f, gemmCase{tA, tB, s[0], s[1], s[2], i % 3, ab[0], ab[1]})
+						}
+					}
+				}
+			})
+		}
+	})
+}
+
+// TestChooseSmallOrder pins the loop order picked for the products of a
+// 2-50-2 MLP at batch 20: no copies where the layout allows, and
+// vectors along the long dimension.
+func TestChooseSmallOrder(t *testing.T) {
+	for _, c := range []struct {
+		tA, tB  bool
+		m, n, k int
+		want    smallOrder
+	}{
+		{false, true, 20, 50, 2, orderRows},  // layer 1 forward: x·W₁ᵀ
+		{false, true, 20, 2, 50, orderDot},   // layer 2 forward: h·W₂ᵀ
+		{false, false, 20, 50, 2, orderRows}, // layer 2 input gradient: gy·W₂
+		{true, false, 2, 50, 20, orderRows},  // layer 2 weight gradient: gyᵀ·h
+		{false, false, 20, 2, 50, orderDot},  // layer 1 input gradient: gh·W₁
+		{true, false, 50, 2, 20, orderCols},  // layer 1 weight gradient: ghᵀ·x
+	} {
+		if got := chooseSmallOrder(c.tA, c.tB, c.m, c.n, c.k); got != c.want {
+			t.Errorf("tA=%v tB=%v %d×%d×%d: order %v, want %v", c.tA, c.tB, c.m, c.n, c.k, got, c.want)
+		}
+	}
 }
 
 // TestGemmBlocks crosses the KC, MC and NC block boundaries.

@@ -34,6 +34,26 @@ func axpy4AVX2(c *[4]float64, a []float64, lda int, y []float64)
 //go:noescape
 func gemmKernel6x8AVX2(k int, a []float64, b []float64, c []float64, ldc int, alpha float64, beta float64)
 
+// gemmRows1AVX2 sets C[r][j] = alpha·Σ_p a[r·ars+p·acs]·b[p·ldb+j] + beta·C[r][j] for r < 1, j < n, p < k (C not read when beta == 0).
+//
+//go:noescape
+func gemmRows1AVX2(k int, n int, a []float64, ars int, acs int, b []float64, ldb int, c []float64, ldc int, alpha float64, beta float64)
+
+// gemmRows2AVX2 sets C[r][j] = alpha·Σ_p a[r·ars+p·acs]·b[p·ldb+j] + beta·C[r][j] for r < 2, j < n, p < k (C not read when beta == 0).
+//
+//go:noescape
+func gemmRows2AVX2(k int, n int, a []float64, ars int, acs int, b []float64, ldb int, c []float64, ldc int, alpha float64, beta float64)
+
+// gemmRows3AVX2 sets C[r][j] = alpha·Σ_p a[r·ars+p·acs]·b[p·ldb+j] + beta·C[r][j] for r < 3, j < n, p < k (C not read when beta == 0).
+//
+//go:noescape
+func gemmRows3AVX2(k int, n int, a []float64, ars int, acs int, b []float64, ldb int, c []float64, ldc int, alpha float64, beta float64)
+
+// gemmRows4AVX2 sets C[r][j] = alpha·Σ_p a[r·ars+p·acs]·b[p·ldb+j] + beta·C[r][j] for r < 4, j < n, p < k (C not read when beta == 0).
+//
+//go:noescape
+func gemmRows4AVX2(k int, n int, a []float64, ars int, acs int, b []float64, ldb int, c []float64, ldc int, alpha float64, beta float64)
+
 // addBiasAVX2 computes z[j] += bias[j] over len(z) elements.
 //
 //go:noescape

@@ -491,6 +491,778 @@ gemm_beta:
 	VZEROUPPER
 	RET
 
+// func gemmRows1AVX2(k int, n int, a []float64, ars int, acs int, b []float64, ldb int, c []float64, ldc int, alpha float64, beta float64)
+// Requires: AVX, AVX2, FMA3, SSE2
+TEXT ·gemmRows1AVX2(SB), NOSPLIT, $0-136
+	MOVQ         ars+40(FP), AX
+	SHLQ         $0x03, AX
+	LEAQ         (AX)(AX*2), AX
+	MOVQ         acs+48(FP), AX
+	SHLQ         $0x03, AX
+	MOVQ         ldb+80(FP), CX
+	SHLQ         $0x03, CX
+	MOVQ         ldc+112(FP), DX
+	SHLQ         $0x03, DX
+	MOVQ         b_base+56(FP), DX
+	MOVQ         c_base+88(FP), BX
+	MOVQ         n+8(FP), SI
+	MOVSD        alpha+120(FP), X0
+	VBROADCASTSD X0, Y0
+	MOVSD        beta+128(FP), X1
+	VBROADCASTSD X1, Y2
+	VXORPD       X3, X3, X3
+
+rows1_w8:
+	CMPQ   SI, $0x08
+	JL     rows1_w4
+	MOVQ   k+0(FP), DI
+	MOVQ   a_base+16(FP), R8
+	MOVQ   DX, R9
+	VXORPD Y4, Y4, Y4
+	VXORPD Y5, Y5, Y5
+
+rows1_w8_k:
+	TESTQ        DI, DI
+	JE           rows1_w8_store
+	VMOVUPD      (R9), Y6
+	VMOVUPD      32(R9), Y7
+	VBROADCASTSD (R8), Y8
+	VFMADD231PD  Y6, Y8, Y4
+	VFMADD231PD  Y7, Y8, Y5
+	ADDQ         AX, R8
+	ADDQ         CX, R9
+	DECQ         DI
+	JMP          rows1_w8_k
+
+rows1_w8_store:
+	VMULPD   Y0, Y4, Y4
+	VMULPD   Y0, Y5, Y5
+	MOVQ     BX, DI
+	VUCOMISD X3, X1
+	JNE      rows1_w8_beta
+	JP       rows1_w8_beta
+	VMOVUPD  Y4, (DI)
+	VMOVUPD  Y5, 32(DI)
+	JMP      rows1_w8_next
+
+rows1_w8_beta:
+	VFMADD231PD (DI), Y2, Y4
+	VMOVUPD     Y4, (DI)
+	VFMADD231PD 32(DI), Y2, Y5
+	VMOVUPD     Y5, 32(DI)
+
+rows1_w8_next:
+	ADDQ $0x40, DX
+	ADDQ $0x40, BX
+	SUBQ $0x08, SI
+	JMP  rows1_w8
+
+rows1_w4:
+	CMPQ   SI, $0x04
+	JL     rows1_w1
+	MOVQ   k+0(FP), DI
+	MOVQ   a_base+16(FP), R8
+	MOVQ   DX, R9
+	VXORPD Y4, Y4, Y4
+
+rows1_w4_k:
+	TESTQ        DI, DI
+	JE           rows1_w4_store
+	VMOVUPD      (R9), Y5
+	VBROADCASTSD (R8), Y6
+	VFMADD231PD  Y5, Y6, Y4
+	ADDQ         AX, R8
+	ADDQ         CX, R9
+	DECQ         DI
+	JMP          rows1_w4_k
+
+rows1_w4_store:
+	VMULPD   Y0, Y4, Y4
+	MOVQ     BX, DI
+	VUCOMISD X3, X1
+	JNE      rows1_w4_beta
+	JP       rows1_w4_beta
+	VMOVUPD  Y4, (DI)
+	JMP      rows1_w4_next
+
+rows1_w4_beta:
+	VFMADD231PD (DI), Y2, Y4
+	VMOVUPD     Y4, (DI)
+
+rows1_w4_next:
+	ADDQ $0x20, DX
+	ADDQ $0x20, BX
+	SUBQ $0x04, SI
+	JMP  rows1_w4
+
+rows1_w1:
+	CMPQ   SI, $0x01
+	JL     rows1_done
+	MOVQ   k+0(FP), DI
+	MOVQ   a_base+16(FP), R8
+	MOVQ   DX, R9
+	VXORPD Y2, Y2, Y2
+
+rows1_w1_k:
+	TESTQ       DI, DI
+	JE          rows1_w1_store
+	VMOVSD      (R9), X4
+	VFMADD231SD (R8), X4, X2
+	ADDQ        AX, R8
+	ADDQ        CX, R9
+	DECQ        DI
+	JMP         rows1_w1_k
+
+rows1_w1_store:
+	VMULSD   X0, X2, X2
+	MOVQ     BX, DI
+	VUCOMISD X3, X1
+	JNE      rows1_w1_beta
+	JP       rows1_w1_beta
+	VMOVSD   X2, (DI)
+	JMP      rows1_w1_next
+
+rows1_w1_beta:
+	VFMADD231SD (DI), X1, X2
+	VMOVSD      X2, (DI)
+
+rows1_w1_next:
+	ADDQ $0x08, DX
+	ADDQ $0x08, BX
+	SUBQ $0x01, SI
+	JMP  rows1_w1
+
+rows1_done:
+	VZEROUPPER
+	RET
+
+// func gemmRows2AVX2(k int, n int, a []float64, ars int, acs int, b []float64, ldb int, c []float64, ldc int, alpha float64, beta float64)
+// Requires: AVX, AVX2, FMA3, SSE2
+TEXT ·gemmRows2AVX2(SB), NOSPLIT, $0-136
+	MOVQ         ars+40(FP), AX
+	SHLQ         $0x03, AX
+	LEAQ         (AX)(AX*2), CX
+	MOVQ         acs+48(FP), CX
+	SHLQ         $0x03, CX
+	MOVQ         ldb+80(FP), DX
+	SHLQ         $0x03, DX
+	MOVQ         ldc+112(FP), BX
+	SHLQ         $0x03, BX
+	MOVQ         b_base+56(FP), SI
+	MOVQ         c_base+88(FP), DI
+	MOVQ         n+8(FP), R8
+	MOVSD        alpha+120(FP), X0
+	VBROADCASTSD X0, Y0
+	MOVSD        beta+128(FP), X1
+	VBROADCASTSD X1, Y2
+	VXORPD       X3, X3, X3
+
+rows2_w8:
+	CMPQ   R8, $0x08
+	JL     rows2_w4
+	MOVQ   k+0(FP), R9
+	MOVQ   a_base+16(FP), R10
+	MOVQ   SI, R11
+	VXORPD Y4, Y4, Y4
+	VXORPD Y5, Y5, Y5
+	VXORPD Y6, Y6, Y6
+	VXORPD Y7, Y7, Y7
+
+rows2_w8_k:
+	TESTQ        R9, R9
+	JE           rows2_w8_store
+	VMOVUPD      (R11), Y8
+	VMOVUPD      32(R11), Y9
+	VBROADCASTSD (R10), Y10
+	VFMADD231PD  Y8, Y10, Y4
+	VFMADD231PD  Y9, Y10, Y5
+	VBROADCASTSD (R10)(AX*1), Y10
+	VFMADD231PD  Y8, Y10, Y6
+	VFMADD231PD  Y9, Y10, Y7
+	ADDQ         CX, R10
+	ADDQ         DX, R11
+	DECQ         R9
+	JMP          rows2_w8_k
+
+rows2_w8_store:
+	VMULPD   Y0, Y4, Y4
+	VMULPD   Y0, Y5, Y5
+	VMULPD   Y0, Y6, Y6
+	VMULPD   Y0, Y7, Y7
+	MOVQ     DI, R9
+	VUCOMISD X3, X1
+	JNE      rows2_w8_beta
+	JP       rows2_w8_beta
+	VMOVUPD  Y4, (R9)
+	VMOVUPD  Y5, 32(R9)
+	ADDQ     BX, R9
+	VMOVUPD  Y6, (R9)
+	VMOVUPD  Y7, 32(R9)
+	JMP      rows2_w8_next
+
+rows2_w8_beta:
+	VFMADD231PD (R9), Y2, Y4
+	VMOVUPD     Y4, (R9)
+	VFMADD231PD 32(R9), Y2, Y5
+	VMOVUPD     Y5, 32(R9)
+	ADDQ        BX, R9
+	VFMADD231PD (R9), Y2, Y6
+	VMOVUPD     Y6, (R9)
+	VFMADD231PD 32(R9), Y2, Y7
+	VMOVUPD     Y7, 32(R9)
+
+rows2_w8_next:
+	ADDQ $0x40, SI
+	ADDQ $0x40, DI
+	SUBQ $0x08, R8
+	JMP  rows2_w8
+
+rows2_w4:
+	CMPQ   R8, $0x04
+	JL     rows2_w1
+	MOVQ   k+0(FP), R9
+	MOVQ   a_base+16(FP), R10
+	MOVQ   SI, R11
+	VXORPD Y4, Y4, Y4
+	VXORPD Y5, Y5, Y5
+
+rows2_w4_k:
+	TESTQ        R9, R9
+	JE           rows2_w4_store
+	VMOVUPD      (R11), Y6
+	VBROADCASTSD (R10), Y7
+	VFMADD231PD  Y6, Y7, Y4
+	VBROADCASTSD (R10)(AX*1), Y7
+	VFMADD231PD  Y6, Y7, Y5
+	ADDQ         CX, R10
+	ADDQ         DX, R11
+	DECQ         R9
+	JMP          rows2_w4_k
+
+rows2_w4_store:
+	VMULPD   Y0, Y4, Y4
+	VMULPD   Y0, Y5, Y5
+	MOVQ     DI, R9
+	VUCOMISD X3, X1
+	JNE      rows2_w4_beta
+	JP       rows2_w4_beta
+	VMOVUPD  Y4, (R9)
+	ADDQ     BX, R9
+	VMOVUPD  Y5, (R9)
+	JMP      rows2_w4_next
+
+rows2_w4_beta:
+	VFMADD231PD (R9), Y2, Y4
+	VMOVUPD     Y4, (R9)
+	ADDQ        BX, R9
+	VFMADD231PD (R9), Y2, Y5
+	VMOVUPD     Y5, (R9)
+
+rows2_w4_next:
+	ADDQ $0x20, SI
+	ADDQ $0x20, DI
+	SUBQ $0x04, R8
+	JMP  rows2_w4
+
+rows2_w1:
+	CMPQ   R8, $0x01
+	JL     rows2_done
+	MOVQ   k+0(FP), R9
+	MOVQ   a_base+16(FP), R10
+	MOVQ   SI, R11
+	VXORPD Y2, Y2, Y2
+	VXORPD Y4, Y4, Y4
+
+rows2_w1_k:
+	TESTQ       R9, R9
+	JE          rows2_w1_store
+	VMOVSD      (R11), X5
+	VFMADD231SD (R10), X5, X2
+	VFMADD231SD (R10)(AX*1), X5, X4
+	ADDQ        CX, R10
+	ADDQ        DX, R11
+	DECQ        R9
+	JMP         rows2_w1_k
+
+rows2_w1_store:
+	VMULSD   X0, X2, X2
+	VMULSD   X0, X4, X4
+	MOVQ     DI, R9
+	VUCOMISD X3, X1
+	JNE      rows2_w1_beta
+	JP       rows2_w1_beta
+	VMOVSD   X2, (R9)
+	ADDQ     BX, R9
+	VMOVSD   X4, (R9)
+	JMP      rows2_w1_next
+
+rows2_w1_beta:
+	VFMADD231SD (R9), X1, X2
+	VMOVSD      X2, (R9)
+	ADDQ        BX, R9
+	VFMADD231SD (R9), X1, X4
+	VMOVSD      X4, (R9)
+
+rows2_w1_next:
+	ADDQ $0x08, SI
+	ADDQ $0x08, DI
+	SUBQ $0x01, R8
+	JMP  rows2_w1
+
+rows2_done:
+	VZEROUPPER
+	RET
+
+// func gemmRows3AVX2(k int, n int, a []float64, ars int, acs int, b []float64, ldb int, c []float64, ldc int, alpha float64, beta float64)
+// Requires: AVX, AVX2, FMA3, SSE2
+TEXT ·gemmRows3AVX2(SB), NOSPLIT, $0-136
+	MOVQ         ars+40(FP), AX
+	SHLQ         $0x03, AX
+	LEAQ         (AX)(AX*2), CX
+	MOVQ         acs+48(FP), CX
+	SHLQ         $0x03, CX
+	MOVQ         ldb+80(FP), DX
+	SHLQ         $0x03, DX
+	MOVQ         ldc+112(FP), BX
+	SHLQ         $0x03, BX
+	MOVQ         b_base+56(FP), SI
+	MOVQ         c_base+88(FP), DI
+	MOVQ         n+8(FP), R8
+	MOVSD        alpha+120(FP), X0
+	VBROADCASTSD X0, Y0
+	MOVSD        beta+128(FP), X1
+	VBROADCASTSD X1, Y2
+	VXORPD       X3, X3, X3
+
+rows3_w8:
+	CMPQ   R8, $0x08
+	JL     rows3_w4
+	MOVQ   k+0(FP), R9
+	MOVQ   a_base+16(FP), R10
+	MOVQ   SI, R11
+	VXORPD Y4, Y4, Y4
+	VXORPD Y5, Y5, Y5
+	VXORPD Y6, Y6, Y6
+	VXORPD Y7, Y7, Y7
+	VXORPD Y8, Y8, Y8
+	VXORPD Y9, Y9, Y9
+
+rows3_w8_k:
+	TESTQ        R9, R9
+	JE           rows3_w8_store
+	VMOVUPD      (R11), Y10
+	VMOVUPD      32(R11), Y11
+	VBROADCASTSD (R10), Y12
+	VFMADD231PD  Y10, Y12, Y4
+	VFMADD231PD  Y11, Y12, Y5
+	VBROADCASTSD (R10)(AX*1), Y12
+	VFMADD231PD  Y10, Y12, Y6
+	VFMADD231PD  Y11, Y12, Y7
+	VBROADCASTSD (R10)(AX*2), Y12
+	VFMADD231PD  Y10, Y12, Y8
+	VFMADD231PD  Y11, Y12, Y9
+	ADDQ         CX, R10
+	ADDQ         DX, R11
+	DECQ         R9
+	JMP          rows3_w8_k
+
+rows3_w8_store:
+	VMULPD   Y0, Y4, Y4
+	VMULPD   Y0, Y5, Y5
+	VMULPD   Y0, Y6, Y6
+	VMULPD   Y0, Y7, Y7
+	VMULPD   Y0, Y8, Y8
+	VMULPD   Y0, Y9, Y9
+	MOVQ     DI, R9
+	VUCOMISD X3, X1
+	JNE      rows3_w8_beta
+	JP       rows3_w8_beta
+	VMOVUPD  Y4, (R9)
+	VMOVUPD  Y5, 32(R9)
+	ADDQ     BX, R9
+	VMOVUPD  Y6, (R9)
+	VMOVUPD  Y7, 32(R9)
+	ADDQ     BX, R9
+	VMOVUPD  Y8, (R9)
+	VMOVUPD  Y9, 32(R9)
+	JMP      rows3_w8_next
+
+rows3_w8_beta:
+	VFMADD231PD (R9), Y2, Y4
+	VMOVUPD     Y4, (R9)
+	VFMADD231PD 32(R9), Y2, Y5
+	VMOVUPD     Y5, 32(R9)
+	ADDQ        BX, R9
+	VFMADD231PD (R9), Y2, Y6
+	VMOVUPD     Y6, (R9)
+	VFMADD231PD 32(R9), Y2, Y7
+	VMOVUPD     Y7, 32(R9)
+	ADDQ        BX, R9
+	VFMADD231PD (R9), Y2, Y8
+	VMOVUPD     Y8, (R9)
+	VFMADD231PD 32(R9), Y2, Y9
+	VMOVUPD     Y9, 32(R9)
+
+rows3_w8_next:
+	ADDQ $0x40, SI
+	ADDQ $0x40, DI
+	SUBQ $0x08, R8
+	JMP  rows3_w8
+
+rows3_w4:
+	CMPQ   R8, $0x04
+	JL     rows3_w1
+	MOVQ   k+0(FP), R9
+	MOVQ   a_base+16(FP), R10
+	MOVQ   SI, R11
+	VXORPD Y4, Y4, Y4
+	VXORPD Y5, Y5, Y5
+	VXORPD Y6, Y6, Y6
+
+rows3_w4_k:
+	TESTQ        R9, R9
+	JE           rows3_w4_store
+	VMOVUPD      (R11), Y7
+	VBROADCASTSD (R10), Y8
+	VFMADD231PD  Y7, Y8, Y4
+	VBROADCASTSD (R10)(AX*1), Y8
+	VFMADD231PD  Y7, Y8, Y5
+	VBROADCASTSD (R10)(AX*2), Y8
+	VFMADD231PD  Y7, Y8, Y6
+	ADDQ         CX, R10
+	ADDQ         DX, R11
+	DECQ         R9
+	JMP          rows3_w4_k
+
+rows3_w4_store:
+	VMULPD   Y0, Y4, Y4
+	VMULPD   Y0, Y5, Y5
+	VMULPD   Y0, Y6, Y6
+	MOVQ     DI, R9
+	VUCOMISD X3, X1
+	JNE      rows3_w4_beta
+	JP       rows3_w4_beta
+	VMOVUPD  Y4, (R9)
+	ADDQ     BX, R9
+	VMOVUPD  Y5, (R9)
+	ADDQ     BX, R9
+	VMOVUPD  Y6, (R9)
+	JMP      rows3_w4_next
+
+rows3_w4_beta:
+	VFMADD231PD (R9), Y2, Y4
+	VMOVUPD     Y4, (R9)
+	ADDQ        BX, R9
+	VFMADD231PD (R9), Y2, Y5
+	VMOVUPD     Y5, (R9)
+	ADDQ        BX, R9
+	VFMADD231PD (R9), Y2, Y6
+	VMOVUPD     Y6, (R9)
+
+rows3_w4_next:
+	ADDQ $0x20, SI
+	ADDQ $0x20, DI
+	SUBQ $0x04, R8
+	JMP  rows3_w4
+
+rows3_w1:
+	CMPQ   R8, $0x01
+	JL     rows3_done
+	MOVQ   k+0(FP), R9
+	MOVQ   a_base+16(FP), R10
+	MOVQ   SI, R11
+	VXORPD Y2, Y2, Y2
+	VXORPD Y4, Y4, Y4
+	VXORPD Y5, Y5, Y5
+
+rows3_w1_k:
+	TESTQ       R9, R9
+	JE          rows3_w1_store
+	VMOVSD      (R11), X6
+	VFMADD231SD (R10), X6, X2
+	VFMADD231SD (R10)(AX*1), X6, X4
+	VFMADD231SD (R10)(AX*2), X6, X5
+	ADDQ        CX, R10
+	ADDQ        DX, R11
+	DECQ        R9
+	JMP         rows3_w1_k
+
+rows3_w1_store:
+	VMULSD   X0, X2, X2
+	VMULSD   X0, X4, X4
+	VMULSD   X0, X5, X5
+	MOVQ     DI, R9
+	VUCOMISD X3, X1
+	JNE      rows3_w1_beta
+	JP       rows3_w1_beta
+	VMOVSD   X2, (R9)
+	ADDQ     BX, R9
+	VMOVSD   X4, (R9)
+	ADDQ     BX, R9
+	VMOVSD   X5, (R9)
+	JMP      rows3_w1_next
+
+rows3_w1_beta:
+	VFMADD231SD (R9), X1, X2
+	VMOVSD      X2, (R9)
+	ADDQ        BX, R9
+	VFMADD231SD (R9), X1, X4
+	VMOVSD      X4, (R9)
+	ADDQ        BX, R9
+	VFMADD231SD (R9), X1, X5
+	VMOVSD      X5, (R9)
+
+rows3_w1_next:
+	ADDQ $0x08, SI
+	ADDQ $0x08, DI
+	SUBQ $0x01, R8
+	JMP  rows3_w1
+
+rows3_done:
+	VZEROUPPER
+	RET
+
+// func gemmRows4AVX2(k int, n int, a []float64, ars int, acs int, b []float64, ldb int, c []float64, ldc int, alpha float64, beta float64)
+// Requires: AVX, AVX2, FMA3, SSE2
+TEXT ·gemmRows4AVX2(SB), NOSPLIT, $0-136
+	MOVQ         ars+40(FP), AX
+	SHLQ         $0x03, AX
+	LEAQ         (AX)(AX*2), CX
+	MOVQ         acs+48(FP), DX
+	SHLQ         $0x03, DX
+	MOVQ         ldb+80(FP), BX
+	SHLQ         $0x03, BX
+	MOVQ         ldc+112(FP), SI
+	SHLQ         $0x03, SI
+	MOVQ         b_base+56(FP), DI
+	MOVQ         c_base+88(FP), R8
+	MOVQ         n+8(FP), R9
+	MOVSD        alpha+120(FP), X0
+	VBROADCASTSD X0, Y0
+	MOVSD        beta+128(FP), X1
+	VBROADCASTSD X1, Y2
+	VXORPD       X3, X3, X3
+
+rows4_w8:
+	CMPQ   R9, $0x08
+	JL     rows4_w4
+	MOVQ   k+0(FP), R10
+	MOVQ   a_base+16(FP), R11
+	MOVQ   DI, R12
+	VXORPD Y4, Y4, Y4
+	VXORPD Y5, Y5, Y5
+	VXORPD Y6, Y6, Y6
+	VXORPD Y7, Y7, Y7
+	VXORPD Y8, Y8, Y8
+	VXORPD Y9, Y9, Y9
+	VXORPD Y10, Y10, Y10
+	VXORPD Y11, Y11, Y11
+
+rows4_w8_k:
+	TESTQ        R10, R10
+	JE           rows4_w8_store
+	VMOVUPD      (R12), Y12
+	VMOVUPD      32(R12), Y13
+	VBROADCASTSD (R11), Y14
+	VFMADD231PD  Y12, Y14, Y4
+	VFMADD231PD  Y13, Y14, Y5
+	VBROADCASTSD (R11)(AX*1), Y14
+	VFMADD231PD  Y12, Y14, Y6
+	VFMADD231PD  Y13, Y14, Y7
+	VBROADCASTSD (R11)(AX*2), Y14
+	VFMADD231PD  Y12, Y14, Y8
+	VFMADD231PD  Y13, Y14, Y9
+	VBROADCASTSD (R11)(CX*1), Y14
+	VFMADD231PD  Y12, Y14, Y10
+	VFMADD231PD  Y13, Y14, Y11
+	ADDQ         DX, R11
+	ADDQ         BX, R12
+	DECQ         R10
+	JMP          rows4_w8_k
+
+rows4_w8_store:
+	VMULPD   Y0, Y4, Y4
+	VMULPD   Y0, Y5, Y5
+	VMULPD   Y0, Y6, Y6
+	VMULPD   Y0, Y7, Y7
+	VMULPD   Y0, Y8, Y8
+	VMULPD   Y0, Y9, Y9
+	VMULPD   Y0, Y10, Y10
+	VMULPD   Y0, Y11, Y11
+	MOVQ     R8, R10
+	VUCOMISD X3, X1
+	JNE      rows4_w8_beta
+	JP       rows4_w8_beta
+	VMOVUPD  Y4, (R10)
+	VMOVUPD  Y5, 32(R10)
+	ADDQ     SI, R10
+	VMOVUPD  Y6, (R10)
+	VMOVUPD  Y7, 32(R10)
+	ADDQ     SI, R10
+	VMOVUPD  Y8, (R10)
+	VMOVUPD  Y9, 32(R10)
+	ADDQ     SI, R10
+	VMOVUPD  Y10, (R10)
+	VMOVUPD  Y11, 32(R10)
+	JMP      rows4_w8_next
+
+rows4_w8_beta:
+	VFMADD231PD (R10), Y2, Y4
+	VMOVUPD     Y4, (R10)
+	VFMADD231PD 32(R10), Y2, Y5
+	VMOVUPD     Y5, 32(R10)
+	ADDQ        SI, R10
+	VFMADD231PD (R10), Y2, Y6
+	VMOVUPD     Y6, (R10)
+	VFMADD231PD 32(R10), Y2, Y7
+	VMOVUPD     Y7, 32(R10)
+	ADDQ        SI, R10
+	VFMADD231PD (R10), Y2, Y8
+	VMOVUPD     Y8, (R10)
+	VFMADD231PD 32(R10), Y2, Y9
+	VMOVUPD     Y9, 32(R10)
+	ADDQ        SI, R10
+	VFMADD231PD (R10), Y2, Y10
+	VMOVUPD     Y10, (R10)
+	VFMADD231PD 32(R10), Y2, Y11
+	VMOVUPD     Y11, 32(R10)
+
+rows4_w8_next:
+	ADDQ $0x40, DI
+	ADDQ $0x40, R8
+	SUBQ $0x08, R9
+	JMP  rows4_w8
+
+rows4_w4:
+	CMPQ   R9, $0x04
+	JL     rows4_w1
+	MOVQ   k+0(FP), R10
+	MOVQ   a_base+16(FP), R11
+	MOVQ   DI, R12
+	VXORPD Y4, Y4, Y4
+	VXORPD Y5, Y5, Y5
+	VXORPD Y6, Y6, Y6
+	VXORPD Y7, Y7, Y7
+
+rows4_w4_k:
+	TESTQ        R10, R10
+	JE           rows4_w4_store
+	VMOVUPD      (R12), Y8
+	VBROADCASTSD (R11), Y9
+	VFMADD231PD  Y8, Y9, Y4
+	VBROADCASTSD (R11)(AX*1), Y9
+	VFMADD231PD  Y8, Y9, Y5
+	VBROADCASTSD (R11)(AX*2), Y9
+	VFMADD231PD  Y8, Y9, Y6
+	VBROADCASTSD (R11)(CX*1), Y9
+	VFMADD231PD  Y8, Y9, Y7
+	ADDQ         DX, R11
+	ADDQ         BX, R12
+	DECQ         R10
+	JMP          rows4_w4_k
+
+rows4_w4_store:
+	VMULPD   Y0, Y4, Y4
+	VMULPD   Y0, Y5, Y5
+	VMULPD   Y0, Y6, Y6
+	VMULPD   Y0, Y7, Y7
+	MOVQ     R8, R10
+	VUCOMISD X3, X1
+	JNE      rows4_w4_beta
+	JP       rows4_w4_beta
+	VMOVUPD  Y4, (R10)
+	ADDQ     SI, R10
+	VMOVUPD  Y5, (R10)
+	ADDQ     SI, R10
+	VMOVUPD  Y6, (R10)
+	ADDQ     SI, R10
+	VMOVUPD  Y7, (R10)
+	JMP      rows4_w4_next
+
+rows4_w4_beta:
+	VFMADD231PD (R10), Y2, Y4
+	VMOVUPD     Y4, (R10)
+	ADDQ        SI, R10
+	VFMADD231PD (R10), Y2, Y5
+	VMOVUPD     Y5, (R10)
+	ADDQ        SI, R10
+	VFMADD231PD (R10), Y2, Y6
+	VMOVUPD     Y6, (R10)
+	ADDQ        SI, R10
+	VFMADD231PD (R10), Y2, Y7
+	VMOVUPD     Y7, (R10)
+
+rows4_w4_next:
+	ADDQ $0x20, DI
+	ADDQ $0x20, R8
+	SUBQ $0x04, R9
+	JMP  rows4_w4
+
+rows4_w1:
+	CMPQ   R9, $0x01
+	JL     rows4_done
+	MOVQ   k+0(FP), R10
+	MOVQ   a_base+16(FP), R11
+	MOVQ   DI, R12
+	VXORPD Y2, Y2, Y2
+	VXORPD Y4, Y4, Y4
+	VXORPD Y5, Y5, Y5
+	VXORPD Y6, Y6, Y6
+
+rows4_w1_k:
+	TESTQ       R10, R10
+	JE          rows4_w1_store
+	VMOVSD      (R12), X7
+	VFMADD231SD (R11), X7, X2
+	VFMADD231SD (R11)(AX*1), X7, X4
+	VFMADD231SD (R11)(AX*2), X7, X5
+	VFMADD231SD (R11)(CX*1), X7, X6
+	ADDQ        DX, R11
+	ADDQ        BX, R12
+	DECQ        R10
+	JMP         rows4_w1_k
+
+rows4_w1_store:
+	VMULSD   X0, X2, X2
+	VMULSD   X0, X4, X4
+	VMULSD   X0, X5, X5
+	VMULSD   X0, X6, X6
+	MOVQ     R8, R10
+	VUCOMISD X3, X1
+	JNE      rows4_w1_beta
+	JP       rows4_w1_beta
+	VMOVSD   X2, (R10)
+	ADDQ     SI, R10
+	VMOVSD   X4, (R10)
+	ADDQ     SI, R10
+	VMOVSD   X5, (R10)
+	ADDQ     SI, R10
+	VMOVSD   X6, (R10)
+	JMP      rows4_w1_next
+
+rows4_w1_beta:
+	VFMADD231SD (R10), X1, X2
+	VMOVSD      X2, (R10)
+	ADDQ        SI, R10
+	VFMADD231SD (R10), X1, X4
+	VMOVSD      X4, (R10)
+	ADDQ        SI, R10
+	VFMADD231SD (R10), X1, X5
+	VMOVSD      X5, (R10)
+	ADDQ        SI, R10
+	VFMADD231SD (R10), X1, X6
+	VMOVSD      X6, (R10)
+
+rows4_w1_next:
+	ADDQ $0x08, DI
+	ADDQ $0x08, R8
+	SUBQ $0x01, R9
+	JMP  rows4_w1
+
+rows4_done:
+	VZEROUPPER
+	RET
+
 // func addBiasAVX2(bias []float64, z []float64)
 // Requires: AVX
 TEXT ·addBiasAVX2(SB), NOSPLIT, $0-48

@@ -28,6 +28,10 @@ const (
 	gemmNR = 8
 )
 
+// Unpacked small-product kernels compute up to gemmRowsMax rows of C at
+// a time, eight columns per step (2·gemmRowsMax accumulators).
+const gemmRowsMax = 4
+
 func main() {
 	ConstraintExpr("!noasm")
 
@@ -37,6 +41,9 @@ func main() {
 	genDot4()
 	genAxpy4()
 	genGemmKernel()
+	for r := 1; r <= gemmRowsMax; r++ {
+		genGemmRows(r)
+	}
 	genAddBias()
 	genAddBiasReLU()
 	genReLUBackward()
@@ -597,4 +604,170 @@ func genSigmoidBackward() {
 		VMULPD(half(v, s), half(w, s), half(w, s))
 		store(w, at(o, i), s)
 	})
+}
+
+// genGemmRows emits the unpacked kernel of Gemm's small path for rows rows
+// of C: A is read through arbitrary strides (one broadcast per element), B
+// and C row by row, so neither operand is packed:
+//
+//	C[r][j] = alpha·Σ_p A[r·ars+p·acs]·B[p·ldb+j] + beta·C[r·ldc+j]
+//
+// for r < rows, j < n, p < k. Columns go eight at a time (two ymm per row),
+// then four, then one (scalar xmm), so nothing past column n is touched.
+// C is not read when beta == 0.
+func genGemmRows(rows int) {
+	name := fmt.Sprintf("gemmRows%dAVX2", rows)
+	header(name, "func(k, n int, a []float64, ars, acs int, b []float64, ldb int, c []float64, ldc int, alpha, beta float64)",
+		fmt.Sprintf("%s sets C[r][j] = alpha·Σ_p a[r·ars+p·acs]·b[p·ldb+j] + beta·C[r][j] for r < %d, j < n, p < k (C not read when beta == 0).", name, rows))
+	ars := gp(Param("ars"))
+	SHLQ(U8(3), ars)
+	ars3 := GP64()
+	LEAQ(Mem{Base: ars, Index: ars, Scale: 2}, ars3)
+	acs := gp(Param("acs"))
+	SHLQ(U8(3), acs)
+	ldb := gp(Param("ldb"))
+	SHLQ(U8(3), ldb)
+	ldc := gp(Param("ldc"))
+	SHLQ(U8(3), ldc)
+	bcol := gp(Param("b").Base())
+	ccol := gp(Param("c").Base())
+	n := gp(Param("n"))
+	alpha := broadcastParam("alpha")
+	betaX := Load(Param("beta"), XMM())
+	beta := YMM()
+	VBROADCASTSD(betaX, beta)
+	zero := XMM()
+	VXORPD(zero, zero, zero)
+
+	// arow returns the address of A[r][p] given ap = &A[0][p].
+	arow := func(ap GPVirtual, r int) Mem {
+		switch r {
+		case 0:
+			return Mem{Base: ap}
+		case 1:
+			return Mem{Base: ap, Index: ars, Scale: 1}
+		case 2:
+			return Mem{Base: ap, Index: ars, Scale: 2}
+		}
+		return Mem{Base: ap, Index: ars3, Scale: 1}
+	}
+
+	prefix := fmt.Sprintf("rows%d", rows)
+	widths := []int{8, 4, 1}
+	for wi, w := range widths {
+		lbl := fmt.Sprintf("%s_w%d", prefix, w)
+		next := prefix + "_done"
+		if wi+1 < len(widths) {
+			next = fmt.Sprintf("%s_w%d", prefix, widths[wi+1])
+		}
+		nv := 1
+		if w == 8 {
+			nv = 2
+		}
+		acc := make([][]VecVirtual, rows)
+		for r := range acc {
+			acc[r] = make([]VecVirtual, nv)
+			for v := range acc[r] {
+				acc[r][v] = YMM()
+			}
+		}
+		// reg picks the ymm register or, for the scalar width, its xmm half.
+		reg := func(v VecVirtual) Register {
+			if w == 1 {
+				return v.AsX()
+			}
+			return v
+		}
+
+		Label(lbl)
+		CMPQ(n, U8(w))
+		JL(LabelRef(next))
+		cnt := gp(Param("k"))
+		ap := gp(Param("a").Base())
+		bp := GP64()
+		MOVQ(bcol, bp)
+		for r := range acc {
+			for _, v := range acc[r] {
+				VXORPD(v, v, v)
+			}
+		}
+		bv := []VecVirtual{YMM(), YMM()}[:nv]
+		t := YMM()
+		Label(lbl + "_k")
+		TESTQ(cnt, cnt)
+		JE(LabelRef(lbl + "_store"))
+		switch w {
+		case 8:
+			VMOVUPD(Mem{Base: bp}, bv[0])
+			VMOVUPD(Mem{Base: bp, Disp: 32}, bv[1])
+		case 4:
+			VMOVUPD(Mem{Base: bp}, bv[0])
+		default:
+			VMOVSD(Mem{Base: bp}, bv[0].AsX())
+		}
+		for r := range acc {
+			if w == 1 {
+				VFMADD231SD(arow(ap, r), bv[0].AsX(), acc[r][0].AsX())
+				continue
+			}
+			VBROADCASTSD(arow(ap, r), t)
+			for v := range acc[r] {
+				VFMADD231PD(bv[v], t, acc[r][v])
+			}
+		}
+		ADDQ(acs, ap)
+		ADDQ(ldb, bp)
+		DECQ(cnt)
+		JMP(LabelRef(lbl + "_k"))
+
+		Label(lbl + "_store")
+		for r := range acc {
+			for _, v := range acc[r] {
+				if w == 1 {
+					VMULSD(alpha.AsX(), v.AsX(), v.AsX())
+				} else {
+					VMULPD(alpha, v, v)
+				}
+			}
+		}
+		cp := GP64()
+		MOVQ(ccol, cp)
+		VUCOMISD(zero, betaX)
+		JNE(LabelRef(lbl + "_beta"))
+		JP(LabelRef(lbl + "_beta"))
+		storeRows := func(withBeta bool) {
+			for r := range acc {
+				for v, x := range acc[r] {
+					m := Mem{Base: cp, Disp: 32 * v}
+					if withBeta {
+						if w == 1 {
+							VFMADD231SD(m, betaX, x.AsX())
+						} else {
+							VFMADD231PD(m, beta, x)
+						}
+					}
+					if w == 1 {
+						VMOVSD(x.AsX(), m)
+					} else {
+						VMOVUPD(reg(x), m)
+					}
+				}
+				if r+1 < rows {
+					ADDQ(ldc, cp)
+				}
+			}
+		}
+		storeRows(false)
+		JMP(LabelRef(lbl + "_next"))
+		Label(lbl + "_beta")
+		storeRows(true)
+		Label(lbl + "_next")
+		ADDQ(U8(8*w), bcol)
+		ADDQ(U8(8*w), ccol)
+		SUBQ(U8(w), n)
+		JMP(LabelRef(lbl))
+	}
+	Label(prefix + "_done")
+	VZEROUPPER()
+	RET()
 }
