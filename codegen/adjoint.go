@@ -71,9 +71,9 @@ func (g *gen) adjoint(roots, seeds []*dsl.Expr) *adjoint {
 		add(r, seeds[i])
 	}
 	res := &adjoint{
-		state:  make([]*dsl.Expr, g.dim),
-		param:  make([]*dsl.Expr, g.m.NumDeclared),
-		netGy:  make([][]*dsl.Expr, len(g.nets)),
+		state: make([]*dsl.Expr, g.dim),
+		param: make([]*dsl.Expr, g.m.NumDeclared),
+		netGy: make([][]*dsl.Expr, len(g.nets)),
 	}
 	for i := len(order) - 1; i >= 0; i-- {
 		it := order[i]

@@ -173,11 +173,6 @@ func (g *gen) apply(e *dsl.Expr, a []string) string {
 	panic("codegen: internal error: cannot emit " + e.Op.String())
 }
 
-// assign emits dst = e.
-func (s *scope) assign(dst string, e *dsl.Expr) {
-	s.printf("%s = %s\n", dst, s.atom(e))
-}
-
 // scalarFwd evaluates net k on one sample.
 func (s *scope) scalarFwd(k int) {
 	n := s.g.nets[k]
