@@ -47,8 +47,10 @@ var reservedMethods = map[string]bool{
 	"Hamiltonian": true, "Velocity": true, "Force": true,
 }
 
+// checkIdent checks a name that reaches generated code only upper-cased
+// (so a Go keyword is fine: `func` becomes Func).
 func checkIdent(what, s string) error {
-	if !identRE.MatchString(s) || token.IsKeyword(s) {
+	if !identRE.MatchString(s) {
 		return fmt.Errorf("%w: %s %q", ErrIdentifier, what, s)
 	}
 	return nil
@@ -58,7 +60,7 @@ func checkPackage(s string) error {
 	if err := checkIdent("package name", s); err != nil {
 		return err
 	}
-	if s == "_" || predeclared[s] || importNames[s] {
+	if token.IsKeyword(s) || s == "_" || predeclared[s] || importNames[s] {
 		return fmt.Errorf("%w: package name %q shadows a name the generated code uses", ErrIdentifier, s)
 	}
 	return nil
