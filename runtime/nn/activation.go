@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"strings"
+
+	"github.com/nodekit/nodekit/runtime/simd"
 )
 
 // Activation names an element-wise nonlinearity.
@@ -199,7 +201,9 @@ func (a Activation) apply(x, y []float64) {
 	}
 }
 
-// backward writes gx[i] = σ′(x[i])·gy[i].
+// backward writes gx[i] = σ′(x[i])·gy[i]. Tanh, Sigmoid and ReLU run
+// simd's vector kernels (the same products, with 1 − y² and y − y² each
+// rounded once by a fused multiply-add).
 func (a Activation) backward(x, y, gy, gx []float64) {
 	gx = gx[:len(x)]
 	y = y[:len(x)]
@@ -208,17 +212,11 @@ func (a Activation) backward(x, y, gy, gx []float64) {
 	case Identity:
 		copy(gx, gy)
 	case Tanh:
-		for i, v := range y {
-			gx[i] = (1 - v*v) * gy[i]
-		}
+		simd.ActBackward(simd.Tanh, x, y, gy, gx)
+	case Sigmoid:
+		simd.ActBackward(simd.Sigmoid, x, y, gy, gx)
 	case ReLU:
-		for i, v := range x {
-			if v > 0 {
-				gx[i] = gy[i]
-			} else {
-				gx[i] = 0
-			}
-		}
+		simd.ActBackward(simd.ReLU, x, y, gy, gx)
 	default:
 		for i, v := range x {
 			gx[i] = a.Deriv(v, y[i]) * gy[i]

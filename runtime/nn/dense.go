@@ -57,24 +57,20 @@ func (d *Dense) Forward(x, y []float64, b int) {
 	d.linear(x, y, b, true)
 }
 
-// linear writes y = x·Wᵀ (+ bias when withBias).
+// linear writes y = x·Wᵀ (+ bias when withBias). The bias goes in first
+// and the product accumulates onto it (beta = 1), one pass over y.
 func (d *Dense) linear(x, y []float64, b int, withBias bool) {
 	in, out := d.In, d.Out
-	if b == 1 {
-		if withBias {
-			copy(y[:out], d.B)
-			simd.Gemv(out, in, 1, d.W, in, x, 1, y)
-		} else {
-			simd.Gemv(out, in, 1, d.W, in, x, 0, y)
-		}
-		return
-	}
 	beta := 0.0
 	if withBias {
 		for r := 0; r < b; r++ {
 			copy(y[r*out:(r+1)*out], d.B)
 		}
 		beta = 1
+	}
+	if b == 1 {
+		simd.Gemv(out, in, 1, d.W, in, x, beta, y)
+		return
 	}
 	simd.Gemm(false, true, b, out, in, 1, x, in, d.W, in, beta, y, out)
 }
@@ -89,13 +85,27 @@ func (d *Dense) backInput(gy, gx []float64, b int) {
 	simd.Gemm(false, false, b, in, out, 1, gy, out, d.W, in, 0, gx, in)
 }
 
+// shortRow is the row length below which a loop in Go beats a call into
+// the vector kernels.
+const shortRow = 16
+
 // backWeight accumulates gW += gyᵀ·x.
 func (d *Dense) backWeight(x, gy, gW []float64, b int) {
 	in, out := d.In, d.Out
 	if b == 1 {
+		x = x[:in]
 		for o := 0; o < out; o++ {
-			if g := gy[o]; g != 0 {
-				simd.Axpy(g, x[:in], gW[o*in:(o+1)*in])
+			g := gy[o]
+			if g == 0 {
+				continue
+			}
+			row := gW[o*in : (o+1)*in]
+			if in >= shortRow {
+				simd.Axpy(g, x, row)
+				continue
+			}
+			for j, v := range x {
+				row[j] += g * v
 			}
 		}
 		return
@@ -103,10 +113,32 @@ func (d *Dense) backWeight(x, gy, gW []float64, b int) {
 	simd.Gemm(true, false, out, in, b, 1, gy, out, x, in, 1, gW, in)
 }
 
+// ones is a block of the all-ones vector that turns the bias gradient into
+// a GemvT (gb += gyᵀ·1), batchOnes rows at a time.
+var ones = func() (o [batchOnes]float64) {
+	for i := range o {
+		o[i] = 1
+	}
+	return o
+}()
+
+const batchOnes = 256
+
+// backBias accumulates gb += Σ_rows gy.
 func (d *Dense) backBias(gy, gb []float64, b int) {
 	out := d.Out
-	for r := 0; r < b; r++ {
-		simd.Axpy(1, gy[r*out:(r+1)*out], gb[:out])
+	gb = gb[:out]
+	if b == 1 || out < shortRow {
+		for r := 0; r < b; r++ {
+			for j, v := range gy[r*out : (r+1)*out] {
+				gb[j] += v
+			}
+		}
+		return
+	}
+	for r := 0; r < b; r += batchOnes {
+		rows := min(batchOnes, b-r)
+		simd.GemvT(rows, out, 1, gy[r*out:], out, ones[:rows], 1, gb)
 	}
 }
 

@@ -10,7 +10,13 @@ import (
 )
 
 func TestDenseGrad(t *testing.T) {
-	for _, c := range []struct{ in, out, batch int }{{1, 1, 1}, {3, 4, 1}, {3, 4, 5}, {7, 2, 3}, {5, 9, 2}} {
+	for _, c := range []struct{ in, out, batch int }{
+		{1, 1, 1}, {3, 4, 1}, {3, 4, 5}, {7, 2, 3}, {5, 9, 2},
+		// the short-row and vector branches of the small-layer paths:
+		// in ≥ shortRow at batch 1, out ≥ shortRow at batch > 1, and a
+		// batch beyond one block of the bias-gradient ones vector.
+		{shortRow, 3, 1}, {2, shortRow + 1, 1}, {3, shortRow, 4}, {1, shortRow, batchOnes + 5},
+	} {
 		t.Run(fmt.Sprintf("%dx%d_b%d", c.in, c.out, c.batch), func(t *testing.T) {
 			d := NewDense(c.in, c.out, NewRNG(1))
 			randomizeParams(d, 2)
@@ -44,6 +50,11 @@ func TestMLPGrad(t *testing.T) {
 	}{
 		{[]int{2, 50, 2}, Tanh, 1},
 		{[]int{2, 50, 2}, Tanh, 4},
+		{[]int{2, 50, 2}, Tanh, 20},
+		{[]int{2, 5, 5, 2}, Tanh, 20},
+		{[]int{5, 64, 64, 5}, Tanh, 3},
+		{[]int{3, 20, 3}, Sigmoid, 2},
+		{[]int{3, 20, 3}, ReLU, 5},
 		{[]int{3, 8, 8, 3}, Softplus, 3},
 		{[]int{4, 6, 4}, GELU, 2},
 		{[]int{2, 5, 1}, Sin, 2},

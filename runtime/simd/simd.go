@@ -67,6 +67,10 @@ func Gemv(m, n int, alpha float64, a []float64, lda int, x []float64, beta float
 		scaleVec(beta, y[:m])
 		return
 	}
+	if n < gemvShort {
+		gemvShortRows(m, n, alpha, a, lda, x, beta, y)
+		return
+	}
 	if asmBuild && useAVX2 {
 		gemvAVX2(m, n, alpha, a, lda, x, beta, y)
 		return
@@ -88,9 +92,82 @@ func GemvT(m, n int, alpha float64, a []float64, lda int, x []float64, beta floa
 	if m == 0 || alpha == 0 {
 		return
 	}
+	if n < gemvShort {
+		gemvTShortRows(m, n, alpha, a, lda, x, y)
+		return
+	}
 	if asmBuild && useAVX2 {
 		gemvTAVX2(m, n, alpha, a, lda, x, y)
 		return
 	}
 	gemvTGeneric(m, n, alpha, a, lda, x, y)
+}
+
+// gemvShort is the row length below which the vector kernels have nothing
+// to vectorise (they take four columns at a time): such rows — the first
+// layer of a network with two or three inputs — run a plain loop.
+const gemvShort = 4
+
+func gemvShortRows(m, n int, alpha float64, a []float64, lda int, x []float64, beta float64, y []float64) {
+	x = x[:n]
+	for i := range m {
+		row := a[i*lda : i*lda+n]
+		s := 0.0
+		for j, v := range row {
+			s += v * x[j]
+		}
+		if beta == 0 {
+			y[i] = alpha * s
+		} else {
+			y[i] = alpha*s + beta*y[i]
+		}
+	}
+}
+
+// gemvTShortRows accumulates y += alpha·Aᵀ·x for n < gemvShort columns
+// in registers, even and odd rows in separate sums to halve the add chain,
+// so y is read and written once.
+func gemvTShortRows(m, n int, alpha float64, a []float64, lda int, x []float64, y []float64) {
+	var s0, s1, s2, t0, t1, t2 float64
+	i := 0
+	for ; i+2 <= m; i += 2 {
+		r, q := a[i*lda:i*lda+n], a[(i+1)*lda:(i+1)*lda+n]
+		xr, xq := x[i], x[i+1]
+		switch n {
+		case 3:
+			s2 += xr * r[2]
+			t2 += xq * q[2]
+			fallthrough
+		case 2:
+			s1 += xr * r[1]
+			t1 += xq * q[1]
+			fallthrough
+		default:
+			s0 += xr * r[0]
+			t0 += xq * q[0]
+		}
+	}
+	if i < m {
+		r, xr := a[i*lda:i*lda+n], x[i]
+		switch n {
+		case 3:
+			s2 += xr * r[2]
+			fallthrough
+		case 2:
+			s1 += xr * r[1]
+			fallthrough
+		default:
+			s0 += xr * r[0]
+		}
+	}
+	switch n {
+	case 3:
+		y[2] += alpha * (s2 + t2)
+		fallthrough
+	case 2:
+		y[1] += alpha * (s1 + t1)
+		fallthrough
+	default:
+		y[0] += alpha * (s0 + t0)
+	}
 }
