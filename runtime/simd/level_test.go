@@ -68,6 +68,13 @@ func TestNoAllocs(t *testing.T) {
 				Gemm(false, true, 100, 80, 90, 1, a, 90, b, 90, 0, c, 80)
 				Gemm(true, false, 90, 80, 100, 1, a, 90, b, 80, 1, c, 80)
 			},
+			"GemmSmall": func() { // every loop order, with and without copies
+				Gemm(false, true, 20, 50, 2, 1, a, 2, b, 2, 0, c, 50)
+				Gemm(false, true, 20, 2, 50, 1, a, 50, b, 50, 0, c, 2)
+				Gemm(false, false, 20, 2, 50, 1, a, 50, b, 2, 0, c, 2)
+				Gemm(true, false, 50, 2, 20, 1, a, 50, b, 2, 1, c, 2)
+				Gemm(true, true, 20, 2, 50, 1, a, 20, b, 50, 0, c, 2)
+			},
 			"BiasActReLU":    func() { BiasAct(ReLU, bias, z, out, 20, 50) },
 			"BiasActTanh":    func() { BiasAct(Tanh, bias, z, out, 20, 50) },
 			"ActBackwardELU": func() { ActBackward(ELU, z, out, y, y[:1000]) },
