@@ -213,8 +213,8 @@ func TestTimeGradientFD(t *testing.T) {
 
 // cubeMLP is the spiral demo's field f(y) = MLP(y³) for one 2-vector.
 type cubeMLP struct {
-	m      *nn.MLP
-	x, gx  []float64
+	m     *nn.MLP
+	x, gx []float64
 }
 
 func newCubeMLP(seed uint64) *cubeMLP {
