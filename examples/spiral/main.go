@@ -72,6 +72,7 @@ type params struct {
 	seed                                             uint64
 	rtol, atol                                       float64
 	grad                                             adjoint.Method
+	seminorm                                         bool
 	ckptEvery                                        int
 	ckpt                                             string
 }
@@ -113,6 +114,7 @@ func run(args []string, stdout io.Writer) error {
 	fs.Float64Var(&p.rtol, "rtol", 1e-7, "relative tolerance (dopri5)")
 	fs.Float64Var(&p.atol, "atol", 1e-9, "absolute tolerance (dopri5)")
 	grad := fs.String("grad", "backsolve", "gradient method: backsolve, checkpoint or discrete")
+	fs.BoolVar(&p.seminorm, "seminorm", false, "error control of the adjoint solve on the state and its adjoint only")
 	out := fs.String("out", "out", "output folder for spiral.png (empty: no plot)")
 	fs.IntVar(&p.ckptEvery, "ckpt_every", 0, "save a checkpoint every this many iterations (0: never)")
 	fs.StringVar(&p.ckpt, "ckpt", "spiral.ckpt", "checkpoint file")
@@ -139,8 +141,8 @@ func run(args []string, stdout io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "resumed from %s at iteration %d\n", p.ckpt, tr.Iter())
 	}
-	fmt.Fprintf(stdout, "spiral: %d iterations, %v gradients, dopri5 rtol=%g atol=%g, batch %d×%d\n",
-		p.niters, p.grad, p.rtol, p.atol, p.batchSize, p.batchTime)
+	fmt.Fprintf(stdout, "spiral: %d iterations, %v gradients (seminorm %v), dopri5 rtol=%g atol=%g, batch %d×%d\n",
+		p.niters, p.grad, p.seminorm, p.rtol, p.atol, p.batchSize, p.batchTime)
 	var times []time.Duration
 	nfeF, nfeB := 0, 0
 	loss := math.NaN()

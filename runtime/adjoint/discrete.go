@@ -177,7 +177,11 @@ func (w *Workspace) reverseStep(t, h float64, y []float64, i0, i1 int, res *Resu
 				yi[m] += ha * kj[m]
 			}
 		}
-		w.sys.Func(t+tab.C[i]*h, yi, s.ks[i])
+		if w.sv != nil {
+			w.sv.FuncSlot(i, t+tab.C[i]*h, yi, s.ks[i])
+		} else {
+			w.sys.Func(t+tab.C[i]*h, yi, s.ks[i])
+		}
 		res.Stats.Backward.NFE++
 	}
 	copy(s.acc, s.ybar)
@@ -206,7 +210,11 @@ func (w *Workspace) reverseStep(t, h float64, y []float64, i0, i1 int, res *Resu
 		if !need[i] {
 			continue
 		}
-		w.sys.VJP(t+tab.C[i]*h, s.ys[i], s.kbar[i], s.tmp, res.DParams)
+		if w.sv != nil {
+			w.sv.VJPSlot(i, s.kbar[i], s.tmp, res.DParams)
+		} else {
+			w.sys.VJP(t+tab.C[i]*h, s.ys[i], s.kbar[i], s.tmp, res.DParams)
+		}
 		res.Stats.NVJP++
 		for m, v := range s.tmp {
 			s.acc[m] += v

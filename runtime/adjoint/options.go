@@ -109,3 +109,15 @@ type LossFunc func(i int, y, g []float64) float64
 type FuncVJPer interface {
 	FuncVJP(t float64, y, a, dy, ay, ap []float64)
 }
+
+// StageVJPer is implemented by systems that can keep the intermediate
+// values of several evaluations at once (a neural network's activations).
+// The discrete adjoint evaluates the stages of a replayed step with
+// FuncSlot(i, …) for stage i and later calls VJPSlot(i, …) in reverse,
+// so each VJP reuses its stage's forward pass instead of repeating it.
+// VJPSlot computes ay = aᵀ∂f/∂y and accumulates ap += aᵀ∂f/∂θ (ap may be
+// nil) at the point of the last FuncSlot call with the same slot.
+type StageVJPer interface {
+	FuncSlot(slot int, t float64, y, dy []float64)
+	VJPSlot(slot int, a, ay, ap []float64)
+}

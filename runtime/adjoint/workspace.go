@@ -14,6 +14,7 @@ import (
 type Workspace struct {
 	sys   ode.Differentiable
 	fv    FuncVJPer
+	sv    StageVJPer
 	opts  Options
 	n, np int
 
@@ -41,6 +42,7 @@ func NewWorkspace(sys ode.Differentiable, opts *Options) (*Workspace, error) {
 		return nil, fmt.Errorf("adjoint: system dimension %d, need at least 1", w.n)
 	}
 	w.fv, _ = sys.(FuncVJPer)
+	w.sv, _ = sys.(StageVJPer)
 	if w.opts.Checkpoints < 0 {
 		return nil, fmt.Errorf("adjoint: Checkpoints = %d must not be negative", w.opts.Checkpoints)
 	}

@@ -26,6 +26,14 @@ type NeuralField struct {
 
 	x, dx, gx []float64
 	systems   map[int]*NeuralField
+	slots     []fieldSlot
+}
+
+// fieldSlot is one kept evaluation (adjoint.StageVJPer): a clone of the
+// network sharing its parameters, with its own activations.
+type fieldSlot struct {
+	net   *nn.Sequential
+	x, dx []float64
 }
 
 // NewNeuralField returns the field of net with input transform pre (nil
@@ -67,13 +75,17 @@ func (f *NeuralField) System(batch int) ode.Differentiable {
 	return s
 }
 
-func (f *NeuralField) input(y []float64) []float64 {
-	n := f.Dim()
-	if len(f.x) != n {
+func (f *NeuralField) ensure() {
+	if n := f.Dim(); len(f.x) != n {
 		f.x = make([]float64, n)
 		f.dx = make([]float64, n)
 		f.gx = make([]float64, n)
 	}
+}
+
+func (f *NeuralField) input(y []float64) []float64 {
+	f.ensure()
+	n := f.Dim()
 	if f.Pre == nil {
 		return y[:n]
 	}
@@ -117,4 +129,41 @@ func (f *NeuralField) FuncVJP(_ float64, y, a, dy, ay, ap []float64) {
 	f.Net.Forward(x, dy, f.Batch)
 	f.Net.Backward(a, f.gxBuf(ay), ap)
 	f.chain(ay)
+}
+
+func (f *NeuralField) slot(k int) *fieldSlot {
+	for len(f.slots) <= k {
+		n := f.Dim()
+		f.slots = append(f.slots, fieldSlot{net: f.Net.Clone(), x: make([]float64, n), dx: make([]float64, n)})
+	}
+	return &f.slots[k]
+}
+
+// FuncSlot evaluates the field like Func and keeps the network's
+// activations in slot k for VJPSlot (adjoint.StageVJPer).
+func (f *NeuralField) FuncSlot(k int, _ float64, y, dy []float64) {
+	s := f.slot(k)
+	n := f.Dim()
+	x := y[:n]
+	if f.Pre != nil {
+		for i, v := range x {
+			s.x[i], s.dx[i] = f.Pre(v)
+		}
+		x = s.x
+	}
+	s.net.Forward(x, dy, f.Batch)
+}
+
+// VJPSlot computes the VJPs at the point of the last FuncSlot(k, …).
+func (f *NeuralField) VJPSlot(k int, a, ay, ap []float64) {
+	s := &f.slots[k]
+	if f.Pre == nil {
+		s.net.Backward(a, ay, ap)
+		return
+	}
+	f.ensure()
+	s.net.Backward(a, f.gx, ap)
+	for i, d := range s.dx {
+		ay[i] = f.gx[i] * d
+	}
 }
