@@ -93,7 +93,7 @@ func newSetup(p params) (*setup, error) {
 	tr, err := train.New(field, train.NewRMSprop(1e-3), data, train.Config{
 		Iters: p.niters, BatchSize: p.batchSize, BatchTime: p.batchTime, Seed: p.seed,
 		Loss:            nn.L1,
-		Gradient:        adjoint.Options{Method: p.grad, Solver: solver},
+		Gradient:        adjoint.Options{Method: p.grad, Solver: solver, SemiNorm: p.seminorm},
 		CheckpointEvery: p.ckptEvery, CheckpointPath: p.ckpt,
 	})
 	if err != nil {
