@@ -23,15 +23,35 @@ import (
 // (relative error below 2⁻⁷⁷(1+|y|)) with 128-entry tables; when that cannot
 // decide the rounding (Ziv's test), a 240-bit math/big evaluation does.
 func Pow(x, y float64) float64 {
-	if !(x > 0) || x > math.MaxFloat64 || x < 0x1p-1022 || y == 0 || y == 1 || math.IsInf(y, 0) || math.IsNaN(y) {
-		return math.Pow(x, y)
+	return LogOf(x).Pow(y)
+}
+
+// Log is log x held in double-double precision, so that several powers
+// of the same x cost one logarithm: LogOf(x).Pow(y) == Pow(x, y).
+type Log struct {
+	x, hi, lo float64
+	ok        bool // x is finite, normal and positive
+}
+
+// LogOf returns log x for later Pow calls.
+func LogOf(x float64) Log {
+	if !(x > 0) || x > math.MaxFloat64 || x < 0x1p-1022 {
+		return Log{x: x}
 	}
 	tablesOnce.Do(buildTables)
-	lh, ll := logDD(x)
-	zh := y * lh
-	zl := math.FMA(y, lh, -zh) + y*ll
+	hi, lo := logDD(x)
+	return Log{x: x, hi: hi, lo: lo, ok: true}
+}
+
+// Pow returns x**y correctly rounded, as the package-level Pow.
+func (l Log) Pow(y float64) float64 {
+	if !l.ok || y == 0 || y == 1 || math.IsInf(y, 0) || math.IsNaN(y) {
+		return math.Pow(l.x, y)
+	}
+	zh := y * l.hi
+	zl := math.FMA(y, l.hi, -zh) + y*l.lo
 	if !(zh > -708 && zh < 709) { // the result may overflow or be subnormal
-		return math.Pow(x, y)
+		return math.Pow(l.x, y)
 	}
 	r, rl, scale := expDD(zh, zl)
 	// Ziv: accept when the error bound cannot change the rounding.
@@ -43,7 +63,7 @@ func Pow(x, y float64) float64 {
 	if a == b {
 		return a * scale
 	}
-	return powSlow(x, y)
+	return powSlow(l.x, y)
 }
 
 const (

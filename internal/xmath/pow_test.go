@@ -153,3 +153,19 @@ func BenchmarkPow(b *testing.B) {
 		}
 	})
 }
+
+func TestLogOfPow(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for i := 0; i < 2000; i++ {
+		x := math.Pow(10, -8+12*rng.Float64())
+		l := LogOf(x)
+		for _, y := range []float64{0.17, 0.04, -1.5, 3} {
+			if got, want := l.Pow(y), Pow(x, y); got != want {
+				t.Fatalf("LogOf(%v).Pow(%v) = %v, Pow gives %v", x, y, got, want)
+			}
+		}
+	}
+	if got := LogOf(0).Pow(0.17); got != 0 {
+		t.Errorf("LogOf(0).Pow(0.17) = %v, want 0", got)
+	}
+}

@@ -107,12 +107,18 @@ func (r *rkStepper) control(t float64, y []float64, h float64, ynew []float64, e
 		r.reject = true
 		return false, h * ct.facMin, nil
 	}
-	fac11 := powFn(err, r.expo1)
-	fac := fac11 / powFn(r.facOld, ct.beta)
+	var fac11, errPow float64
+	if err >= 1e-4 {
+		fac11, errPow = powPair(err, r.expo1, ct.beta)
+	} else {
+		fac11, errPow = powFn(err, r.expo1), r.minFacPow
+	}
+	fac := fac11 / r.facOldPow
 	fac = math.Max(1/ct.facMax, math.Min(1/ct.facMin, fac/ct.safe))
 	hnew := h / fac
 	if err <= 1 {
 		r.facOld = math.Max(err, 1e-4)
+		r.facOldPow = errPow // facOld^β
 		if math.Abs(hnew) > p.hmax {
 			hnew = p.dir * p.hmax
 		}

@@ -56,6 +56,10 @@ type rkStepper struct {
 	fixed  bool
 	expo1  float64
 	facOld float64
+	// facOldPow is facOld^β, and minFacPow (1e-4)^β: the controller's
+	// second power, computed once per accepted step from the same
+	// logarithm as the first.
+	facOldPow, minFacPow float64
 	reject bool
 	// pendingFSAL: the last stage of the accepted step becomes k[0] when
 	// the next step starts (kept apart until then for interpolation).
@@ -111,6 +115,10 @@ func newRK(tab *tableau, n int) *rkStepper {
 func (r *rkStepper) init(p *problem, t0 float64, y0 []float64) (float64, error) {
 	r.p = p
 	r.facOld = 1e-4
+	if !r.fixed {
+		r.minFacPow = powFn(1e-4, r.tab.ctrl.beta)
+		r.facOldPow = r.minFacPow
+	}
 	r.reject = false
 	r.pendingFSAL = false
 	r.hLambda = 0

@@ -26,8 +26,8 @@ func TestDopri5MatchesHairer(t *testing.T) {
 	cpow, stop := cLibraryPow(t)
 	defer stop()
 	saved := powFn
-	powFn = cpow
-	defer func() { powFn = saved }()
+	powFn, powFnIsDefault = cpow, false
+	defer func() { powFn, powFnIsDefault = saved, true }()
 	sol, err := Solve(lorenz{}, []float64{1, 1, 1}, []float64{0, 100}, &Options{RTol: 1e-8, ATol: 1e-10})
 	if err != nil {
 		t.Fatal(err)

@@ -12,6 +12,20 @@ import (
 // calls). Tests swap in other implementations.
 var powFn = xmath.Pow
 
+// powPair returns x^a and x^b, sharing one logarithm; with powFn swapped
+// by a test it calls powFn twice (the results are the same either way:
+// both are correctly rounded).
+func powPair(x, a, b float64) (xa, xb float64) {
+	if powFnIsDefault {
+		l := xmath.LogOf(x)
+		return l.Pow(a), l.Pow(b)
+	}
+	return powFn(x, a), powFn(x, b)
+}
+
+// powFnIsDefault is cleared by tests that replace powFn.
+var powFnIsDefault = true
+
 // uround is the unit roundoff used by step-size underflow tests (Hairer).
 const uround = 2.3e-16
 
