@@ -60,7 +60,7 @@ type rkStepper struct {
 	// second power, computed once per accepted step from the same
 	// logarithm as the first.
 	facOldPow, minFacPow float64
-	reject bool
+	reject               bool
 	// pendingFSAL: the last stage of the accepted step becomes k[0] when
 	// the next step starts (kept apart until then for interpolation).
 	pendingFSAL bool
