@@ -55,4 +55,22 @@
 // (and every path with Options.KeepPaths); its results depend on the seed
 // only, not on the number of goroutines. A failed solve returns a
 // *SolveError naming the method, t, h and (for SolvePaths) the path.
+//
+// # Gradients
+//
+// A Differentiable system exposes vector–Jacobian products of its drift
+// and diffusion. AdjointGradient(sys, y0, ts, bm, dLdy, gy0, gp, opts) is
+// the stochastic adjoint of Li et al. (2020): the adjoint SDE is solved
+// backwards on the same Brownian path, for a loss on the states at every
+// save time (dLdy gives ∂L/∂y(ts[k]); the adjoint jumps there). It works in
+// the Stratonovich calculus; ItoToStratonovich converts a diagonal-noise
+// Itô system (drift f − ½ g ∂g/∂y). With reversible_heun (the default)
+// the forward path is reconstructed exactly by StepBack and the gradient
+// equals the discretise-then-optimise gradient to rounding (measured
+// ≤ 2e-15 relative); with heun or midpoint the state is solved backwards
+// with the adjoint and the gradient converges to the discrete one with
+// order 1 as Dt → 0 (measured relative difference 4e-4 on GBM and 1e-4 on
+// a cubic system at Dt = 1/512). DiscreteGradient (euler, heun,
+// reversible_heun) stores the trajectory and backpropagates through the
+// solver: the exact reference. Gradient is the single-loss-time form.
 package sde
