@@ -113,11 +113,16 @@ func (r *rkStepper) control(t float64, y []float64, h float64, ynew []float64, e
 	} else {
 		fac11, errPow = powFn(err, r.expo1), r.minFacPow
 	}
-	fac := fac11 / r.facOldPow
-	fac = math.Max(1/ct.facMax, math.Min(1/ct.facMin, fac/ct.safe))
+	fac := fac11 / r.facOldPow / ct.safe
+	if fac > r.facc1 {
+		fac = r.facc1
+	}
+	if fac < r.facc2 {
+		fac = r.facc2
+	}
 	hnew := h / fac
 	if err <= 1 {
-		r.facOld = math.Max(err, 1e-4)
+		r.facOld = max(err, 1e-4)
 		r.facOldPow = errPow // facOld^β
 		if math.Abs(hnew) > p.hmax {
 			hnew = p.dir * p.hmax
@@ -135,5 +140,5 @@ func (r *rkStepper) control(t float64, y []float64, h float64, ynew []float64, e
 	}
 	p.stats.Rejected++
 	r.reject = true
-	return false, h / math.Min(1/ct.facMin, fac11/ct.safe), nil
+	return false, h / min(r.facc1, fac11/ct.safe), nil
 }

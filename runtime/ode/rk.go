@@ -60,7 +60,9 @@ type rkStepper struct {
 	// second power, computed once per accepted step from the same
 	// logarithm as the first.
 	facOldPow, minFacPow float64
-	reject               bool
+	// facc1 = 1/facMin and facc2 = 1/facMax, as in DOPRI5
+	facc1, facc2 float64
+	reject       bool
 	// pendingFSAL: the last stage of the accepted step becomes k[0] when
 	// the next step starts (kept apart until then for interpolation).
 	pendingFSAL bool
@@ -98,6 +100,7 @@ func newRK(tab *tableau, n int) *rkStepper {
 	if tab.e != nil {
 		r.erow = sparse(tab.e)
 		r.expo1 = 1/tab.ctrl.q - 0.75*tab.ctrl.beta
+		r.facc1, r.facc2 = 1/tab.ctrl.facMin, 1/tab.ctrl.facMax
 	}
 	r.k = make([][]float64, s)
 	for i := range r.k {
