@@ -40,6 +40,16 @@
 // conditioning; this is why a fit on pysindy's Lorenz benchmark takes well
 // under a millisecond.
 //
+// # Refinement
+//
+// Sparse regression finds the support; its coefficients from noisy data
+// scatter by a few percent (it is an equation-error method: the noise is in
+// its regressors). Model.Refine, or Settings.Refine in Fit, re-estimates
+// the nonzero coefficients by fitting simulations of the model to the data
+// over windows (multiple shooting, Levenberg–Marquardt, residuals weighted
+// by EstimateNoise's noise levels): on Lorenz with 5% noise it brings the
+// worst coefficient from about 8% to under 2% off.
+//
 // Select sweeps the threshold and picks a model by BIC, AIC, AICc or the
 // error of simulating held-out trajectories.
 //
@@ -63,5 +73,9 @@
 //
 // For noisy data use the weak form with relative thresholds:
 //
-//	&sindy.Settings{Weak: &sindy.WeakForm{}, Optimizer: sindy.STLSQ{Threshold: 0.05, Relative: true, Unbias: true}}
+//	&sindy.Settings{
+//		Weak:      &sindy.WeakForm{},
+//		Optimizer: sindy.STLSQ{Threshold: 0.05, Relative: true, Unbias: true},
+//		Refine:    &sindy.Refinement{},
+//	}
 package sindy

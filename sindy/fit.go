@@ -24,6 +24,10 @@ type Settings struct {
 	// Weak, when not nil, fits the weak (integral) form instead of
 	// differentiating: the method of choice for noisy data.
 	Weak *WeakForm
+	// Refine, when not nil, re-estimates the nonzero coefficients the
+	// optimiser found by fitting simulations of the model to the data
+	// (Model.Refine): much more precise coefficients from noisy data.
+	Refine *Refinement
 }
 
 // DefaultOptimizer is pysindy's default: STLSQ{Threshold: 0.1, Alpha: 0.05,
@@ -62,7 +66,14 @@ func Fit(data []Trajectory, s *Settings) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	return fitRegression(set, feats, reg)
+	m, err := fitRegression(set, feats, reg)
+	if err != nil || set.Refine == nil {
+		return m, err
+	}
+	if err := m.Refine(data, set.Refine); err != nil {
+		return nil, err
+	}
+	return m, nil
 }
 
 // prepare validates the data and builds the regression problem.

