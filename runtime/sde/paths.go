@@ -46,6 +46,9 @@ func (e *Ensemble) At(k, p int) []float64 {
 // BatchSystem, Euler–Maruyama and SRIW1 evaluate drift and diffusion for a
 // whole chunk at once (structure of arrays). Adaptive solves give every path
 // its own BrownianTree (seed derived from seed and the path index).
+//
+// sys is evaluated from several goroutines at once unless it implements
+// Replicator, in which case each goroutine gets its own replica.
 func SolvePaths(sys System, y0, ts []float64, paths int, seed uint64, opts *Options) (*Ensemble, error) {
 	if paths < 1 {
 		return nil, fmt.Errorf("%w (got %d)", ErrPaths, paths)
@@ -172,7 +175,7 @@ func solvePathsAdaptive(sys System, proto *Solver, y0, ts []float64, paths int, 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s, _ := NewSolver(sys, &proto.o)
+			s, _ := NewSolver(replicaOf(sys), &proto.o)
 			sol := new(Solution)
 			var local Stats
 			var tree *BrownianTree
@@ -260,7 +263,7 @@ func solvePathsFixed(sys System, proto *Solver, y0, ts []float64, paths int, see
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			cw := newChunkWorker(sys, proto)
+			cw := newChunkWorker(replicaOf(sys), proto)
 			for !fe.stop.Load() {
 				c := int(next.Add(1) - 1)
 				if c >= chunks {

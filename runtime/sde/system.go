@@ -70,6 +70,22 @@ type BatchSystem interface {
 	DiffusionBatch(t float64, Y, G []float64, paths int)
 }
 
+// Replicator is implemented by systems that are not safe for concurrent
+// use (they keep scratch space): SolvePaths calls Replica once per
+// goroutine and evaluates only the replica there. A replica must compute
+// exactly what the original does.
+type Replicator interface {
+	Replica() System
+}
+
+// replicaOf returns a copy of sys for one goroutine.
+func replicaOf(sys System) System {
+	if r, ok := sys.(Replicator); ok {
+		return r.Replica()
+	}
+	return sys
+}
+
 // Func adapts plain functions to System (and DiffusionDerivative when DG is
 // set), as ode.Func does for ODEs.
 type Func struct {
