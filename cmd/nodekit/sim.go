@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"image/color"
 	"io"
 	"math"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/nodekit/nodekit/dsl"
 	"github.com/nodekit/nodekit/dsl/eval"
@@ -51,11 +53,18 @@ func runSim(args []string, stdout, stderr io.Writer) error {
 	out := fs.String("o", "", "write the trajectory CSV here (default: standard output)")
 	plotPath := fs.String("plot", "", "write a PNG plot of the states against t here")
 	seed := fs.Uint64("seed", 1, "random seed of the Brownian path (SDE models) and of net weights")
-	paths := fs.Int("paths", 1, "number of sample paths (SDE models); the CSV then starts with a path column")
+	paths := fs.Int("paths", 1, "number of sample paths (SDE models), solved in parallel; the CSV starts with a path column")
+	statsPath := fs.String("stats", "", "SDE models: write mean and 5/50/95% quantiles here (default with -o: <o>_stats.csv)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: nodekit sim FILE [-model Name] [-method dopri5] [-rtol R] [-atol A] [-t0 T0] [-t1 T1]")
 		fmt.Fprintln(stderr, "                  [-n points | -dt step] [-set name=value]… [-o traj.csv] [-plot traj.png]")
-		fmt.Fprintln(stderr, "\nSimulates a model with the interpreter. The CSV header is t,<states>,<outputs>.\n\nflags:")
+		fmt.Fprintln(stderr, "                  [-paths N -seed S -stats stats.csv]")
+		fmt.Fprintln(stderr, "\nSimulates a model with the interpreter. The CSV header is t,<states>,<outputs>.")
+		fmt.Fprintln(stderr, "SDE models (noise lines) are solved for -paths sample paths in parallel, reproducibly")
+		fmt.Fprintln(stderr, "for a -seed: the CSV is path,t,<states>,<outputs> with the paths one after another;")
+		fmt.Fprintln(stderr, "the statistics CSV (-stats, or traj_stats.csv next to -o traj.csv) has t and, per state,")
+		fmt.Fprintln(stderr, "<name>_mean,<name>_q05,<name>_q50,<name>_q95; -plot draws a fan chart per state (5–95%")
+		fmt.Fprintln(stderr, "band, median, mean and a few sample paths).\n\nflags:")
 		fs.PrintDefaults()
 	}
 	// Accept the file before or after the flags.
@@ -126,11 +135,15 @@ func runSim(args []string, stdout, stderr io.Writer) error {
 	if *paths > 1 && !m.IsSDE() {
 		return usageErr("-paths is for SDE models; %s has no noise", m.Name)
 	}
+	if *statsPath != "" && !m.IsSDE() {
+		return usageErr("-stats is for SDE models; %s has no noise", m.Name)
+	}
 
 	header := append([]string{"t"}, m.StateNames()...)
 	header = append(header, sys.OutputNames()...)
 	var rows [][]float64
 	var trajs []*trajectory
+	var ens *sde.Ensemble
 	if m.IsSDE() {
 		header = append([]string{"path"}, header...)
 		meth := *method
@@ -141,14 +154,19 @@ func runSim(args []string, stdout, stderr io.Writer) error {
 		if step == 0 {
 			step = (ts[len(ts)-1] - ts[0]) / float64(10*(len(ts)-1))
 		}
+		ens, err = sde.SolvePaths(sdeModel{sys}, y0, ts, *paths, *seed, &sde.Options{Method: meth, Dt: step,
+			RTol: *rtol, ATol: *atol, Adaptive: *rtol > 0 || *atol > 0, KeepPaths: true})
+		if err != nil {
+			return fmt.Errorf("model %s: %w", m.Name, err)
+		}
 		for p := 0; p < *paths; p++ {
-			sol, err := sde.Solve(sys, y0, ts, nil, &sde.Options{Method: meth, Dt: step, RTol: *rtol, ATol: *atol,
-				Adaptive: *rtol > 0 || *atol > 0, Seed: *seed + uint64(p)})
-			if err != nil {
-				return fmt.Errorf("model %s: %w", m.Name, err)
+			tr := &trajectory{t: ens.T, y: make([][]float64, len(ens.T))}
+			for k := range ens.T {
+				tr.y[k] = ens.At(k, p)
 			}
-			tr := &trajectory{t: sol.T, y: sol.Y}
-			trajs = append(trajs, tr)
+			if p < fanSamples {
+				trajs = append(trajs, tr)
+			}
 			rows = append(rows, tr.rows(sys, float64(p))...)
 		}
 	} else {
@@ -192,12 +210,140 @@ func runSim(args []string, stdout, stderr io.Writer) error {
 	} else if err := dataio.WriteFileAtomic(*out, write); err != nil {
 		return err
 	}
+	if ens != nil {
+		sp := *statsPath
+		if sp == "" && *out != "" {
+			ext := filepath.Ext(*out)
+			sp = strings.TrimSuffix(*out, ext) + "_stats" + ext
+		}
+		if sp != "" {
+			h, r := ensembleTable(m.StateNames(), ens)
+			if err := dataio.WriteFileAtomic(sp, func(w io.Writer) error { return dataio.WriteCSV(w, h, r) }); err != nil {
+				return err
+			}
+		}
+	}
 	if *plotPath != "" {
-		if err := plotTrajectories(*plotPath, m, trajs); err != nil {
+		var err error
+		if ens != nil {
+			err = plotFan(*plotPath, m, ens, trajs)
+		} else {
+			err = plotTrajectories(*plotPath, m, trajs)
+		}
+		if err != nil {
 			return fmt.Errorf("plot: %w", err)
 		}
 	}
 	return nil
+}
+
+// sdeModel lets SolvePaths give each goroutine its own interpreter
+// (eval.System keeps registers and is not safe for concurrent use).
+type sdeModel struct{ *eval.System }
+
+func (s sdeModel) Replica() sde.System { return sdeModel{s.System.Clone()} }
+
+// fanSamples is the number of sample paths drawn over a fan chart.
+const fanSamples = 5
+
+// ensembleTable is the statistics CSV of an SDE ensemble: t, then per state
+// <name>_mean, <name>_q05, <name>_q50, <name>_q95.
+func ensembleTable(names []string, e *sde.Ensemble) ([]string, [][]float64) {
+	h := []string{"t"}
+	for _, n := range names {
+		h = append(h, n+"_mean", n+"_q05", n+"_q50", n+"_q95")
+	}
+	rows := make([][]float64, len(e.T))
+	for k, t := range e.T {
+		r := []float64{t}
+		for i := range names {
+			r = append(r, e.Mean[k][i], e.Q05[k][i], e.Q50[k][i], e.Q95[k][i])
+		}
+		rows[k] = r
+	}
+	return h, rows
+}
+
+// plotFan draws one panel per state: the 5–95% band shaded, the median
+// (dashed) and mean (solid) lines, and a few sample paths.
+func plotFan(path string, m *dsl.Model, e *sde.Ensemble, samples []*trajectory) error {
+	ext := strings.TrimPrefix(strings.ToLower(filepath.Ext(path)), ".")
+	if ext != "png" && ext != "svg" && ext != "pdf" {
+		return fmt.Errorf("%s: want a .png, .svg or .pdf file", path)
+	}
+	names := m.StateNames()
+	plots := make([][]*plot.Plot, len(names))
+	for i, name := range names {
+		p := plot.New()
+		if i == 0 {
+			p.Title.Text = fmt.Sprintf("%s: %d paths", m.Name, e.Paths)
+		}
+		p.X.Label.Text = "t"
+		p.Y.Label.Text = name
+		col := func(q [][]float64) plotter.XYs {
+			xy := make(plotter.XYs, len(e.T))
+			for k, t := range e.T {
+				xy[k].X, xy[k].Y = t, q[k][i]
+			}
+			return xy
+		}
+		lo, hi := col(e.Q05), col(e.Q95)
+		band := append(plotter.XYs{}, lo...)
+		for k := len(hi) - 1; k >= 0; k-- {
+			band = append(band, hi[k])
+		}
+		poly, err := plotter.NewPolygon(band)
+		if err != nil {
+			return err
+		}
+		base := color.RGBAModel.Convert(plotutil.Color(i)).(color.RGBA)
+		poly.Color = color.NRGBA{R: base.R, G: base.G, B: base.B, A: 70}
+		poly.LineStyle.Width = 0
+		p.Add(poly)
+		p.Legend.Add("5–95%", poly)
+		for _, tr := range samples {
+			xy := make(plotter.XYs, len(tr.t))
+			for k := range tr.t {
+				xy[k].X, xy[k].Y = tr.t[k], tr.y[k][i]
+			}
+			l, err := plotter.NewLine(xy)
+			if err != nil {
+				return err
+			}
+			l.Color = color.Gray{Y: 150}
+			l.Width = vg.Points(0.5)
+			p.Add(l)
+		}
+		med, err := plotter.NewLine(col(e.Q50))
+		if err != nil {
+			return err
+		}
+		med.Color, med.Dashes, med.Width = base, plotutil.Dashes(1), vg.Points(1.5)
+		mean, err := plotter.NewLine(col(e.Mean))
+		if err != nil {
+			return err
+		}
+		mean.Color, mean.Width = base, vg.Points(1.5)
+		p.Add(med, mean)
+		p.Legend.Add("median", med)
+		p.Legend.Add("mean", mean)
+		p.Legend.Top = true
+		plots[i] = []*plot.Plot{p}
+	}
+	c, err := draw.NewFormattedCanvas(8*vg.Inch, vg.Length(len(names))*3*vg.Inch, ext)
+	if err != nil {
+		return err
+	}
+	tiles := draw.Tiles{Rows: len(names), Cols: 1, PadX: vg.Millimeter, PadY: 2 * vg.Millimeter,
+		PadTop: 2 * vg.Millimeter, PadBottom: 2 * vg.Millimeter, PadLeft: 2 * vg.Millimeter, PadRight: 2 * vg.Millimeter}
+	canvases := plot.Align(plots, tiles, draw.New(c))
+	for i := range plots {
+		plots[i][0].Draw(canvases[i][0])
+	}
+	return dataio.WriteFileAtomic(path, func(out io.Writer) error {
+		_, err := c.WriteTo(out)
+		return err
+	})
 }
 
 type trajectory struct {

@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -182,5 +183,90 @@ func TestHelp(t *testing.T) {
 		if code != 2 || !strings.Contains(errs, "usage: nodekit "+cmd) {
 			t.Errorf("%s --help: exit %d, %q", cmd, code, errs)
 		}
+	}
+}
+
+// TestSimSDEEnsemble: -paths runs SolvePaths; the statistics file has
+// ordered quantiles, is reproducible for a seed, and the OU example
+// (k = 0.7, mu = 1.5, s = 0.3) reaches its stationary law N(mu, s²/(2k)).
+func TestSimSDEEnsemble(t *testing.T) {
+	dir := t.TempDir()
+	const paths = 4000
+	sim := func(seed, name string) (traj, stats string) {
+		traj = filepath.Join(dir, name+".csv")
+		png := filepath.Join(dir, name+".png")
+		code, _, errs := run(t, "sim", examplesNode, "-model", "OU", "-t1", "8", "-n", "81",
+			"-paths", strconv.Itoa(paths), "-seed", seed, "-o", traj, "-plot", png)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errs)
+		}
+		if st, err := os.Stat(png); err != nil || st.Size() < 1000 {
+			t.Errorf("fan chart not written: %v", err)
+		}
+		return traj, filepath.Join(dir, name+"_stats.csv")
+	}
+	traj, stats := sim("5", "a")
+	tab, err := dataio.ReadFile(stats)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(tab.Header, ","); got != "t,x_mean,x_q05,x_q50,x_q95" {
+		t.Errorf("stats header %s", got)
+	}
+	if len(tab.Rows) != 81 {
+		t.Fatalf("%d stats rows, want 81", len(tab.Rows))
+	}
+	for _, r := range tab.Rows[1:] {
+		if !(r[2] <= r[3] && r[3] <= r[4]) || !(r[2] < r[1] && r[1] < r[4]) {
+			t.Errorf("t=%g: quantiles not ordered around the mean: %v", r[0], r)
+		}
+	}
+	// Every path is in the trajectory CSV; the stationary std at t = 8
+	// (transient e^{-0.7·8} ≈ 4e-3) is s/√(2k) within sampling error.
+	all, err := dataio.ReadFile(traj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all.Rows) != paths*81 {
+		t.Fatalf("%d trajectory rows, want %d", len(all.Rows), paths*81)
+	}
+	var s1, s2 float64
+	for p := 0; p < paths; p++ {
+		r := all.Rows[p*81+80]
+		if r[0] != float64(p) || r[1] != 8 {
+			t.Fatalf("row %d: path %v t %v", p*81+80, r[0], r[1])
+		}
+		s1 += r[2]
+		s2 += r[2] * r[2]
+	}
+	mean := s1 / paths
+	std := math.Sqrt(s2/paths - mean*mean)
+	want := 0.3 / math.Sqrt(2*0.7)
+	// Standard errors: mean σ/√N = 0.004, std σ/√(2N) = 0.0028; Euler with
+	// h = 0.01 biases the variance by kh/2 = 0.35%.
+	if math.Abs(std-want) > 4*want/math.Sqrt(2*paths)+0.002*want {
+		t.Errorf("stationary std %.4f, want %.4f", std, want)
+	}
+	if m := 1.5 + (0-1.5)*math.Exp(-0.7*8); math.Abs(mean-m) > 4*want/math.Sqrt(paths) {
+		t.Errorf("mean at t=8 %.4f, want %.4f", mean, m)
+	}
+	if math.Abs(tab.Rows[80][1]-mean) > 1e-12 {
+		t.Errorf("stats mean %v, paths' mean %v", tab.Rows[80][1], mean)
+	}
+	// Reproducible for a seed, different for another.
+	_, again := sim("5", "b")
+	_, other := sim("6", "c")
+	a, _ := os.ReadFile(stats)
+	b, _ := os.ReadFile(again)
+	c, _ := os.ReadFile(other)
+	if !bytes.Equal(a, b) {
+		t.Error("same seed gave different statistics")
+	}
+	if bytes.Equal(a, c) {
+		t.Error("different seeds gave the same statistics")
+	}
+	// -stats is for SDE models only.
+	if code, _, errs := run(t, "sim", examplesNode, "-model", "Lorenz", "-stats", filepath.Join(dir, "s.csv")); code != 2 || !strings.Contains(errs, "-stats is for SDE models") {
+		t.Errorf("-stats on an ODE: exit %d, %s", code, errs)
 	}
 }
