@@ -3,6 +3,9 @@ package dsl
 import (
 	"fmt"
 	"math"
+	"strconv"
+	"strings"
+	"unsafe"
 )
 
 // NetFunc evaluates a neural term for a Machine, one sample at a time
@@ -15,12 +18,27 @@ type NetFunc interface {
 	VJP(x, gy, gx, gp []float64, batch int)
 }
 
+// netBackward is implemented by nets that cache their last Forward pass
+// (*nn.MLP does): Reverse then back-propagates through the cached pass
+// instead of recomputing it.
+type netBackward interface {
+	Backward(gy, gx, gp []float64)
+}
+
 // Machine evaluates IR expressions compiled to a flat register program:
-// every DAG node owns one slot of a []float64 register file, and each
-// program is a topologically ordered list of fixed-size instructions over
-// those slots. Run evaluates a program forward; Reverse then propagates
-// adjoints back through it (reverse-mode differentiation), including
-// through neural terms. Nothing allocates after NewMachine.
+// every materialised DAG node owns one slot of a []float64 register file,
+// and each program is a topologically ordered list of fixed-size
+// instructions over those slots. Run evaluates a program forward; Reverse
+// then propagates adjoints back through it (reverse-mode differentiation),
+// including through neural terms. Nothing allocates after NewMachine.
+//
+// Compilation selects superinstructions for the shapes that dominate ODE
+// right-hand sides (a·b ± c, a·b ± c·d, a·(b − c), a·(b − c) ± d, a·(b + c),
+// (−a)·b) when the inner node has no other use in the program, so a
+// typical equation is one or two dispatches. Every superinstruction rounds
+// each intermediate exactly as the separate operations would (no fused
+// multiply–add), so results are bit-identical to evaluating the DAG node
+// by node with the semantics of ops.go.
 //
 // The register file starts with the inputs: the Dim state components, the
 // NumDeclared declared parameters and t. A Machine is not safe for
@@ -40,11 +58,15 @@ type program struct {
 	roots []int32
 }
 
+// instr is one instruction: dst = op(a, b, c, d). Operands are register
+// numbers, validated against the register file once by NewMachine, which
+// is what lets Run and Reverse index the registers without bounds checks.
+// For vNet, a is the net index; for vPowK, b is the register holding the
+// constant exponent.
 type instr struct {
-	op      vop
-	dst     int32
-	a, b, c int32
-	k       float64
+	op         vop
+	dst        int32
+	a, b, c, d int32
 }
 
 type vop uint8
@@ -57,7 +79,7 @@ const (
 	vMul
 	vDiv
 	vPow
-	vPowK // a ^ k, k constant
+	vPowK // a ^ r[b], b a constant register
 	vSquare
 	vLT
 	vLE
@@ -81,6 +103,19 @@ const (
 	vMax
 	vIfElse
 	vNet // net call a
+
+	// Superinstructions.
+	vMulAdd     // a·b + c
+	vMulSub     // a·b − c
+	vSubMul     // c − a·b
+	vMulAddMul  // a·b + c·d
+	vMulSubMul  // a·b − c·d
+	vMulDiff    // a·(b − c)
+	vMulSum     // a·(b + c)
+	vMulDiffAdd // a·(b − c) + d
+	vMulDiffSub // a·(b − c) − d
+	vNegMul     // (−a)·b
+	numVops
 )
 
 var unaryV = map[Op]vop{
@@ -100,6 +135,9 @@ type netCall struct {
 	out    []int32
 	x, y   []float64
 	gy, gx []float64
+	// cached: the last Run evaluated this net, so a netBackward may
+	// back-propagate through its cached pass.
+	cached bool
 }
 
 // NewMachine compiles one program per root set. dim and npar give the
@@ -108,137 +146,327 @@ type netCall struct {
 // before a program that uses them runs. OpNetJac nodes are not supported.
 func NewMachine(dim, npar int, nets []*Net, rootSets ...[]*Expr) *Machine {
 	m := &Machine{dim: dim, npar: npar}
-	nreg := dim + npar + 1
 	m.nparams = npar
 	for _, n := range nets {
 		m.nparams = max(m.nparams, n.ParamOffset+n.NumParams)
 	}
-	regOf := map[*Expr]int32{}
-	var consts []float64
-	var constRegs []int32
-	netDone := make([]bool, len(nets))
 	m.nets = make([]netCall, len(nets))
 	for i, n := range nets {
 		m.nets[i] = netCall{net: n, x: make([]float64, len(n.Inputs)), y: make([]float64, n.Out),
 			gy: make([]float64, n.Out), gx: make([]float64, len(n.Inputs)), out: make([]int32, n.Out)}
+		for k := range m.nets[i].out {
+			m.nets[i].out[k] = -1
+		}
 	}
+	c := &compiler{m: m, nreg: int32(dim + npar + 1), regOf: map[*Expr]int32{}, constReg: map[uint64]int32{}}
 	for _, roots := range rootSets {
-		var code []instr
-		emitted := map[int32]bool{}
-		var reg func(e *Expr) int32
-		// emitNet makes sure net i's call is in this program.
-		emitNet := func(i int) {
-			nc := &m.nets[i]
-			if !netDone[i] {
-				netDone[i] = true
-				for k := range nc.out {
-					nc.out[k] = int32(nreg)
-					nreg++
-				}
-			}
-			nc.in = nc.in[:0]
-			for _, in := range nc.net.Inputs {
-				nc.in = append(nc.in, reg(in))
-			}
-			if !emitted[-1-int32(i)] {
-				emitted[-1-int32(i)] = true
-				code = append(code, instr{op: vNet, a: int32(i)})
-			}
-		}
-		reg = func(e *Expr) int32 {
-			switch e.Op {
-			case OpState:
-				return int32(e.Index)
-			case OpParam:
-				return int32(dim + e.Index)
-			case OpTime:
-				return int32(dim + npar)
-			}
-			if r, ok := regOf[e]; ok {
-				if e.Op == OpNet {
-					emitNet(e.Index)
-				} else if e.Op != OpConst && !emitted[r] {
-					// computed in an earlier program: recompute here
-					m.emit(&code, e, r, reg)
-					emitted[r] = true
-				}
-				return r
-			}
-			switch e.Op {
-			case OpConst:
-				r := int32(nreg)
-				nreg++
-				consts = append(consts, e.Value)
-				constRegs = append(constRegs, r)
-				regOf[e] = r
-				return r
-			case OpNet:
-				if e.Index >= len(nets) {
-					panic(fmt.Sprintf("dsl: NewMachine: net %d of %d", e.Index, len(nets)))
-				}
-				emitNet(e.Index)
-				r := m.nets[e.Index].out[e.Out]
-				regOf[e] = r
-				return r
-			case OpNetJac:
-				panic("dsl: Machine cannot evaluate OpNetJac")
-			}
-			r := int32(nreg)
-			nreg++
-			m.emit(&code, e, r, reg)
-			regOf[e] = r
-			emitted[r] = true
-			return r
-		}
-		p := program{}
-		for _, e := range roots {
-			p.roots = append(p.roots, reg(e))
-		}
-		p.code = code
-		m.progs = append(m.progs, p)
+		m.progs = append(m.progs, c.program(roots))
 	}
-	m.init = make([]float64, nreg)
-	for i, r := range constRegs {
-		m.init[r] = consts[i]
+	m.init = make([]float64, c.nreg)
+	for _, k := range c.consts {
+		m.init[k.reg] = k.val
 	}
 	m.regs = append([]float64(nil), m.init...)
-	m.adj = make([]float64, nreg)
+	m.adj = make([]float64, c.nreg)
+	m.validate()
 	return m
 }
 
-func (m *Machine) emit(code *[]instr, e *Expr, dst int32, reg func(*Expr) int32) {
-	in := instr{dst: dst}
-	switch len(e.Args) {
-	case 1:
-		in.op = unaryV[e.Op]
-		in.a = reg(e.Args[0])
-	case 2:
-		in.op = binaryV[e.Op]
-		if e.Op == OpPow && e.Args[1].Op == OpConst {
-			in.a = reg(e.Args[0])
-			in.k = e.Args[1].Value
-			in.op = vPowK
-			if in.k == 2 {
-				in.op = vSquare
-			}
-			break
+// validate checks every register operand against the register file: Run
+// and Reverse rely on it to skip bounds checks.
+func (m *Machine) validate() {
+	n := int32(len(m.regs))
+	ok := func(r int32) {
+		if r < 0 || r >= n {
+			panic(fmt.Sprintf("dsl: NewMachine: register %d outside a file of %d", r, n))
 		}
-		in.a = reg(e.Args[0])
-		in.b = reg(e.Args[1])
-	case 3:
-		in.op = vIfElse
-		in.a = reg(e.Args[0])
-		in.b = reg(e.Args[1])
-		in.c = reg(e.Args[2])
-	default:
-		panic("dsl: Machine cannot emit " + e.Op.String())
 	}
-	*code = append(*code, in)
+	for _, p := range m.progs {
+		for _, r := range p.roots {
+			ok(r)
+		}
+		for _, in := range p.code {
+			if in.op == vNet {
+				if in.a < 0 || int(in.a) >= len(m.nets) {
+					panic(fmt.Sprintf("dsl: NewMachine: net %d of %d", in.a, len(m.nets)))
+				}
+				continue
+			}
+			if in.op == vNop || in.op >= numVops {
+				panic(fmt.Sprintf("dsl: NewMachine: bad operation %d", in.op))
+			}
+			ok(in.dst)
+			ok(in.a)
+			ok(in.b)
+			ok(in.c)
+			ok(in.d)
+		}
+	}
+	for _, nc := range m.nets {
+		for _, r := range nc.in {
+			ok(r)
+		}
+		for _, r := range nc.out {
+			if r >= 0 {
+				ok(r)
+			}
+		}
+	}
+}
+
+type constSlot struct {
+	reg int32
+	val float64
+}
+
+// compiler turns root sets into programs. Registers are global to the
+// Machine (a node materialised by two programs has one register); the
+// choice of instructions is per program.
+type compiler struct {
+	m        *Machine
+	nreg     int32
+	regOf    map[*Expr]int32
+	constReg map[uint64]int32
+	consts   []constSlot
+
+	// per program
+	code    []instr
+	done    map[*Expr]bool
+	netDone map[int]bool
+	uses    map[*Expr]int
+	pinned  map[*Expr]bool // roots and net inputs: always materialised
+}
+
+func (c *compiler) newReg() int32 {
+	r := c.nreg
+	c.nreg++
+	return r
+}
+
+func (c *compiler) program(roots []*Expr) program {
+	c.code = nil
+	c.done = map[*Expr]bool{}
+	c.netDone = map[int]bool{}
+	c.uses = map[*Expr]int{}
+	c.pinned = map[*Expr]bool{}
+	// Count the uses of every node inside this program.
+	seen := map[*Expr]bool{}
+	netSeen := map[int]bool{}
+	var visit func(e *Expr)
+	visit = func(e *Expr) {
+		if seen[e] {
+			return
+		}
+		seen[e] = true
+		if e.Op == OpNet {
+			if e.Index < 0 || e.Index >= len(c.m.nets) {
+				panic(fmt.Sprintf("dsl: NewMachine: net %d of %d", e.Index, len(c.m.nets)))
+			}
+			if !netSeen[e.Index] {
+				netSeen[e.Index] = true
+				for _, in := range c.m.nets[e.Index].net.Inputs {
+					c.pinned[in] = true
+					visit(in)
+				}
+			}
+		}
+		for _, a := range e.Args {
+			c.uses[a]++
+			visit(a)
+		}
+	}
+	for _, r := range roots {
+		c.pinned[r] = true
+		visit(r)
+	}
+	p := program{roots: make([]int32, 0, len(roots))}
+	for _, e := range roots {
+		p.roots = append(p.roots, c.reg(e))
+	}
+	p.code = c.code
+	return p
+}
+
+// inl reports whether e may be folded into its single user.
+func (c *compiler) inl(e *Expr) bool {
+	return e.Op.Arity() > 0 && c.uses[e] == 1 && !c.pinned[e] && !c.done[e]
+}
+
+// reg materialises e in the current program and returns its register.
+func (c *compiler) reg(e *Expr) int32 {
+	m := c.m
+	switch e.Op {
+	case OpState:
+		return int32(e.Index)
+	case OpParam:
+		return int32(m.dim + e.Index)
+	case OpTime:
+		return int32(m.dim + m.npar)
+	case OpConst:
+		return c.constant(e.Value)
+	case OpNet:
+		if e.Index < 0 || e.Index >= len(m.nets) || e.Out < 0 || e.Out >= len(m.nets[e.Index].out) {
+			panic(fmt.Sprintf("dsl: NewMachine: output %d of net %d out of range", e.Out, e.Index))
+		}
+		c.emitNet(e.Index)
+		return m.nets[e.Index].out[e.Out]
+	case OpNetJac:
+		panic("dsl: Machine cannot evaluate OpNetJac")
+	}
+	if c.done[e] {
+		return c.regOf[e]
+	}
+	r, ok := c.regOf[e]
+	if !ok {
+		r = c.newReg()
+		c.regOf[e] = r
+	}
+	c.emit(e, r)
+	c.done[e] = true
+	return r
+}
+
+func (c *compiler) constant(v float64) int32 {
+	k := math.Float64bits(v)
+	if r, ok := c.constReg[k]; ok {
+		return r
+	}
+	r := c.newReg()
+	c.constReg[k] = r
+	c.consts = append(c.consts, constSlot{r, v})
+	return r
+}
+
+// emitNet makes sure net i's call is in the current program.
+func (c *compiler) emitNet(i int) {
+	if c.netDone[i] {
+		return
+	}
+	c.netDone[i] = true
+	nc := &c.m.nets[i]
+	in := make([]int32, len(nc.net.Inputs))
+	for k, e := range nc.net.Inputs {
+		in[k] = c.reg(e)
+	}
+	// A net's inputs are the same nodes in every program; their
+	// registers are too.
+	nc.in = in
+	for k := range nc.out {
+		if nc.out[k] < 0 {
+			nc.out[k] = c.newReg()
+		}
+	}
+	c.code = append(c.code, instr{op: vNet, a: int32(i)})
+}
+
+// mulDiff matches a·(b − c) (either factor order) with an inlinable
+// difference; add selects b + c instead.
+func (c *compiler) mulDiff(e *Expr, op Op) (a, b, d *Expr) {
+	x, y := e.Args[0], e.Args[1]
+	if y.Op == op && c.inl(y) {
+		return x, y.Args[0], y.Args[1]
+	}
+	if x.Op == op && c.inl(x) {
+		return y, x.Args[0], x.Args[1]
+	}
+	return nil, nil, nil
+}
+
+func (c *compiler) isMul(e *Expr) bool { return e.Op == OpMul && c.inl(e) }
+
+func (c *compiler) emit(e *Expr, dst int32) {
+	in := instr{dst: dst}
+	set := func(op vop, args ...*Expr) {
+		in.op = op
+		for i, a := range args {
+			r := c.reg(a)
+			switch i {
+			case 0:
+				in.a = r
+			case 1:
+				in.b = r
+			case 2:
+				in.c = r
+			case 3:
+				in.d = r
+			}
+		}
+	}
+	switch e.Op {
+	case OpAdd, OpSub:
+		x, y := e.Args[0], e.Args[1]
+		sub := e.Op == OpSub
+		switch {
+		case c.isMul(x) && c.isMul(y):
+			set(pick(sub, vMulSubMul, vMulAddMul), x.Args[0], x.Args[1], y.Args[0], y.Args[1])
+		case c.isMul(x):
+			if a, b, d := c.mulDiff(x, OpSub); a != nil {
+				set(pick(sub, vMulDiffSub, vMulDiffAdd), a, b, d, y)
+			} else {
+				set(pick(sub, vMulSub, vMulAdd), x.Args[0], x.Args[1], y)
+			}
+		case c.isMul(y) && sub:
+			set(vSubMul, y.Args[0], y.Args[1], x)
+		case c.isMul(y):
+			// x + a·b = a·b + x exactly: IEEE addition commutes.
+			if a, b, d := c.mulDiff(y, OpSub); a != nil {
+				set(vMulDiffAdd, a, b, d, x)
+			} else {
+				set(vMulAdd, y.Args[0], y.Args[1], x)
+			}
+		default:
+			set(pick(sub, vSub, vAdd), x, y)
+		}
+	case OpMul:
+		x, y := e.Args[0], e.Args[1]
+		if a, b, d := c.mulDiff(e, OpSub); a != nil {
+			set(vMulDiff, a, b, d)
+		} else if a, b, d := c.mulDiff(e, OpAdd); a != nil {
+			set(vMulSum, a, b, d)
+		} else if x.Op == OpNeg && c.inl(x) {
+			set(vNegMul, x.Args[0], y)
+		} else if y.Op == OpNeg && c.inl(y) {
+			set(vNegMul, y.Args[0], x)
+		} else {
+			set(vMul, x, y)
+		}
+	case OpPow:
+		x, y := e.Args[0], e.Args[1]
+		switch {
+		case y.IsConst(2):
+			set(vSquare, x)
+		case y.Op == OpConst:
+			set(vPowK, x, y)
+		default:
+			set(vPow, x, y)
+		}
+	case OpIfElse:
+		set(vIfElse, e.Args[0], e.Args[1], e.Args[2])
+	default:
+		switch len(e.Args) {
+		case 1:
+			set(unaryV[e.Op], e.Args[0])
+		case 2:
+			set(binaryV[e.Op], e.Args[0], e.Args[1])
+		}
+		if in.op == vNop {
+			panic("dsl: Machine cannot emit " + e.Op.String())
+		}
+	}
+	c.code = append(c.code, in)
+}
+
+func pick(cond bool, yes, no vop) vop {
+	if cond {
+		return yes
+	}
+	return no
 }
 
 // Clone returns a Machine sharing m's code with its own registers and
 // net buffers. Nets are shared: attach fresh ones with SetNet if they hold
-// per-call state (nn's MLP does).
+// per-call state (nn's MLP does, and Reverse back-propagates through the
+// pass a net cached during Run, so clones used in turn must not share one).
 func (m *Machine) Clone() *Machine {
 	c := *m
 	c.regs = append([]float64(nil), m.init...)
@@ -253,7 +481,10 @@ func (m *Machine) Clone() *Machine {
 }
 
 // SetNet attaches the evaluator of net i.
-func (m *Machine) SetNet(i int, f NetFunc) { m.nets[i].fn = f }
+func (m *Machine) SetNet(i int, f NetFunc) {
+	m.nets[i].fn = f
+	m.nets[i].cached = false
+}
 
 // NumRegisters returns the size of the register file.
 func (m *Machine) NumRegisters() int { return len(m.regs) }
@@ -264,16 +495,29 @@ func (m *Machine) NumInstructions(p int) int { return len(m.progs[p].code) }
 // Load sets the inputs: t, the state y (length dim) and the declared
 // parameters p (at least npar long; extra net parameters are ignored).
 func (m *Machine) Load(t float64, y, p []float64) {
-	copy(m.regs[:m.dim], y[:m.dim])
-	copy(m.regs[m.dim:m.dim+m.npar], p[:m.npar])
+	m.LoadState(0, y[:m.dim])
+	m.LoadParams(p)
 	m.regs[m.dim+m.npar] = t
 }
 
 // LoadParams sets only the declared parameters p[:npar].
-func (m *Machine) LoadParams(p []float64) { copy(m.regs[m.dim:m.dim+m.npar], p[:m.npar]) }
+func (m *Machine) LoadParams(p []float64) {
+	r := m.regs[m.dim : m.dim+m.npar]
+	p = p[:len(r)]
+	//lint:ignore S1001 for a model's few inputs the loop is ~2 ns faster than memmove
+	for i, v := range p {
+		r[i] = v
+	}
+}
 
 // LoadState sets only the state components y[lo:hi].
-func (m *Machine) LoadState(lo int, y []float64) { copy(m.regs[lo:lo+len(y)], y) }
+func (m *Machine) LoadState(lo int, y []float64) {
+	r := m.regs[lo : lo+len(y)]
+	//lint:ignore S1001 for a model's few inputs the loop is ~2 ns faster than memmove
+	for i, v := range y {
+		r[i] = v
+	}
+}
 
 // SetTime sets only t.
 func (m *Machine) SetTime(t float64) { m.regs[m.dim+m.npar] = t }
@@ -283,196 +527,337 @@ func (m *Machine) Root(p, k int) float64 { return m.regs[m.progs[p].roots[k]] }
 
 // Roots copies every root of program p into dst after Run(p).
 func (m *Machine) Roots(p int, dst []float64) {
-	for k, r := range m.progs[p].roots {
-		dst[k] = m.regs[r]
+	m.CopyRoots(p, 0, dst[:len(m.progs[p].roots)])
+}
+
+// CopyRoots copies roots lo, lo+1, … of program p into dst (one per
+// element) after Run(p).
+func (m *Machine) CopyRoots(p, lo int, dst []float64) {
+	roots := m.progs[p].roots[lo : lo+len(dst)]
+	r := unsafe.Pointer(unsafe.SliceData(m.regs))
+	for k, rt := range roots {
+		dst[k] = *at(r, rt)
 	}
 }
 
+// AddRoots adds roots lo, lo+1, … of program p to dst (one per element)
+// after Run(p).
+func (m *Machine) AddRoots(p, lo int, dst []float64) {
+	roots := m.progs[p].roots[lo : lo+len(dst)]
+	r := unsafe.Pointer(unsafe.SliceData(m.regs))
+	for k, rt := range roots {
+		dst[k] += *at(r, rt)
+	}
+}
+
+// at is register i of the file at base. NewMachine has checked every
+// operand against the file's length (validate).
+func at(base unsafe.Pointer, i int32) *float64 {
+	return (*float64)(unsafe.Add(base, uintptr(i)*8))
+}
+
 // Run evaluates program p on the loaded inputs.
+//
+// Products are converted explicitly (float64(a*b)) before they are added:
+// the conversion forbids the compiler to fuse them into an FMA, so every
+// superinstruction rounds like the separate operations.
 func (m *Machine) Run(p int) {
-	r := m.regs
-	for i := range m.progs[p].code {
-		in := &m.progs[p].code[i]
+	code := m.progs[p].code
+	if len(code) == 0 {
+		return
+	}
+	r := unsafe.Pointer(unsafe.SliceData(m.regs))
+	// Walk the instructions by pointer: one add and one compare per
+	// dispatch.
+	in := unsafe.SliceData(code)
+	end := unsafe.Add(unsafe.Pointer(in), uintptr(len(code))*unsafe.Sizeof(instr{}))
+	for ; unsafe.Pointer(in) != end; in = (*instr)(unsafe.Add(unsafe.Pointer(in), unsafe.Sizeof(instr{}))) {
 		switch in.op {
+		case vMulDiff:
+			*at(r, in.dst) = *at(r, in.a) * (*at(r, in.b) - *at(r, in.c))
+		case vMulAdd:
+			*at(r, in.dst) = float64(*at(r, in.a)**at(r, in.b)) + *at(r, in.c)
+		case vMulSub:
+			*at(r, in.dst) = float64(*at(r, in.a)**at(r, in.b)) - *at(r, in.c)
+		case vSubMul:
+			*at(r, in.dst) = *at(r, in.c) - float64(*at(r, in.a)**at(r, in.b))
+		case vMulAddMul:
+			*at(r, in.dst) = float64(*at(r, in.a)**at(r, in.b)) + float64(*at(r, in.c)**at(r, in.d))
+		case vMulSubMul:
+			*at(r, in.dst) = float64(*at(r, in.a)**at(r, in.b)) - float64(*at(r, in.c)**at(r, in.d))
+		case vMulSum:
+			*at(r, in.dst) = *at(r, in.a) * (*at(r, in.b) + *at(r, in.c))
+		case vMulDiffAdd:
+			*at(r, in.dst) = float64(*at(r, in.a)*(*at(r, in.b)-*at(r, in.c))) + *at(r, in.d)
+		case vMulDiffSub:
+			*at(r, in.dst) = float64(*at(r, in.a)*(*at(r, in.b)-*at(r, in.c))) - *at(r, in.d)
+		case vNegMul:
+			*at(r, in.dst) = -*at(r, in.a) * *at(r, in.b)
 		case vNeg:
-			r[in.dst] = -r[in.a]
+			*at(r, in.dst) = -*at(r, in.a)
 		case vAdd:
-			r[in.dst] = r[in.a] + r[in.b]
+			*at(r, in.dst) = *at(r, in.a) + *at(r, in.b)
 		case vSub:
-			r[in.dst] = r[in.a] - r[in.b]
+			*at(r, in.dst) = *at(r, in.a) - *at(r, in.b)
 		case vMul:
-			r[in.dst] = r[in.a] * r[in.b]
+			*at(r, in.dst) = *at(r, in.a) * *at(r, in.b)
 		case vDiv:
-			r[in.dst] = r[in.a] / r[in.b]
-		case vPow:
-			r[in.dst] = math.Pow(r[in.a], r[in.b])
-		case vPowK:
-			r[in.dst] = math.Pow(r[in.a], in.k)
+			*at(r, in.dst) = *at(r, in.a) / *at(r, in.b)
 		case vSquare:
-			r[in.dst] = r[in.a] * r[in.a]
-		case vLT:
-			r[in.dst] = b2f(r[in.a] < r[in.b])
-		case vLE:
-			r[in.dst] = b2f(r[in.a] <= r[in.b])
-		case vGT:
-			r[in.dst] = b2f(r[in.a] > r[in.b])
-		case vGE:
-			r[in.dst] = b2f(r[in.a] >= r[in.b])
-		case vEQ:
-			r[in.dst] = b2f(r[in.a] == r[in.b])
-		case vNE:
-			r[in.dst] = b2f(r[in.a] != r[in.b])
-		case vSin:
-			r[in.dst] = math.Sin(r[in.a])
-		case vCos:
-			r[in.dst] = math.Cos(r[in.a])
-		case vTan:
-			r[in.dst] = math.Tan(r[in.a])
-		case vExp:
-			r[in.dst] = math.Exp(r[in.a])
-		case vLog:
-			r[in.dst] = math.Log(r[in.a])
-		case vSqrt:
-			r[in.dst] = math.Sqrt(r[in.a])
-		case vAbs:
-			r[in.dst] = math.Abs(r[in.a])
-		case vTanh:
-			r[in.dst] = math.Tanh(r[in.a])
-		case vSigmoid:
-			r[in.dst] = Sigmoid(r[in.a])
-		case vSoftplus:
-			r[in.dst] = Softplus(r[in.a])
-		case vRelu:
-			r[in.dst] = apply1(OpRelu, r[in.a])
-		case vSign:
-			r[in.dst] = sign(r[in.a])
-		case vMin:
-			r[in.dst] = math.Min(r[in.a], r[in.b])
-		case vMax:
-			r[in.dst] = math.Max(r[in.a], r[in.b])
+			x := *at(r, in.a)
+			*at(r, in.dst) = x * x
 		case vIfElse:
-			if r[in.a] > 0 {
-				r[in.dst] = r[in.b]
+			if *at(r, in.a) > 0 {
+				*at(r, in.dst) = *at(r, in.b)
 			} else {
-				r[in.dst] = r[in.c]
+				*at(r, in.dst) = *at(r, in.c)
 			}
-		case vNet:
-			nc := &m.nets[in.a]
-			for j, s := range nc.in {
-				nc.x[j] = r[s]
-			}
-			nc.fn.Forward(nc.x, nc.y, 1)
-			for j, d := range nc.out {
-				r[d] = nc.y[j]
-			}
+		default:
+			m.slow(in, r)
 		}
 	}
+}
+
+// slow evaluates the instructions that call out (functions, powers, nets)
+// or are rare, keeping Run's loop small.
+func (m *Machine) slow(in *instr, r unsafe.Pointer) {
+	x := *at(r, in.a)
+	var v float64
+	switch in.op {
+	case vPow, vPowK:
+		v = math.Pow(x, *at(r, in.b))
+	case vLT:
+		v = b2f(x < *at(r, in.b))
+	case vLE:
+		v = b2f(x <= *at(r, in.b))
+	case vGT:
+		v = b2f(x > *at(r, in.b))
+	case vGE:
+		v = b2f(x >= *at(r, in.b))
+	case vEQ:
+		v = b2f(x == *at(r, in.b))
+	case vNE:
+		v = b2f(x != *at(r, in.b))
+	case vMin:
+		v = math.Min(x, *at(r, in.b))
+	case vMax:
+		v = math.Max(x, *at(r, in.b))
+	case vNet:
+		m.runNet(in.a)
+		return
+	default:
+		v = call1(in.op, x)
+	}
+	*at(r, in.dst) = v
+}
+
+// call1 evaluates the functions of one argument, kept out of Run so that
+// its loop stays small.
+func call1(op vop, x float64) float64 {
+	switch op {
+	case vSin:
+		return math.Sin(x)
+	case vCos:
+		return math.Cos(x)
+	case vTan:
+		return math.Tan(x)
+	case vExp:
+		return math.Exp(x)
+	case vLog:
+		return math.Log(x)
+	case vSqrt:
+		return math.Sqrt(x)
+	case vAbs:
+		return math.Abs(x)
+	case vTanh:
+		return math.Tanh(x)
+	case vSigmoid:
+		return Sigmoid(x)
+	case vSoftplus:
+		return Softplus(x)
+	case vRelu:
+		return apply1(OpRelu, x)
+	case vSign:
+		return sign(x)
+	}
+	panic(fmt.Sprintf("dsl: Machine: bad operation %d", op))
+}
+
+func (m *Machine) runNet(i int32) {
+	nc := &m.nets[i]
+	r := m.regs
+	for j, s := range nc.in {
+		nc.x[j] = r[s]
+	}
+	nc.fn.Forward(nc.x, nc.y, 1)
+	for j, d := range nc.out {
+		r[d] = nc.y[j]
+	}
+	nc.cached = true
 }
 
 // Reverse propagates the adjoint a (one entry per root of program p)
 // back through the last Run(p): it overwrites ay (length dim, nil to skip)
 // with aᵀ∂roots/∂y, accumulates ap += aᵀ∂roots/∂θ (declared parameters
 // first, then each net's parameters at its ParamOffset; nil to skip), and
-// returns aᵀ∂roots/∂t.
+// returns aᵀ∂roots/∂t. A net that caches its forward pass (a Backward
+// method, as *nn.MLP has) is back-propagated through the pass of that Run.
 func (m *Machine) Reverse(p int, a, ay, ap []float64) float64 {
-	g := m.adj
-	clear(g)
-	r := m.regs
+	clear(m.adj)
 	prog := &m.progs[p]
+	a = a[:len(prog.roots)]
 	for k, rt := range prog.roots {
-		g[rt] += a[k]
+		m.adj[rt] += a[k]
 	}
-	for i := len(prog.code) - 1; i >= 0; i-- {
-		in := &prog.code[i]
+	r := unsafe.Pointer(unsafe.SliceData(m.regs))
+	g := unsafe.Pointer(unsafe.SliceData(m.adj))
+	code := prog.code
+	for i := len(code) - 1; i >= 0; i-- {
+		in := &code[i]
 		if in.op == vNet {
 			m.reverseNet(in.a, ap)
 			continue
 		}
-		d := g[in.dst]
+		d := *at(g, in.dst)
 		if d == 0 {
 			continue
 		}
-		x := r[in.a]
+		x := *at(r, in.a)
 		switch in.op {
+		case vMulDiff:
+			s := *at(r, in.b) - *at(r, in.c)
+			*at(g, in.a) += d * s
+			*at(g, in.b) += d * x
+			*at(g, in.c) -= d * x
+		case vMulSum:
+			s := *at(r, in.b) + *at(r, in.c)
+			*at(g, in.a) += d * s
+			*at(g, in.b) += d * x
+			*at(g, in.c) += d * x
+		case vMulDiffAdd, vMulDiffSub:
+			s := *at(r, in.b) - *at(r, in.c)
+			*at(g, in.a) += d * s
+			*at(g, in.b) += d * x
+			*at(g, in.c) -= d * x
+			if in.op == vMulDiffAdd {
+				*at(g, in.d) += d
+			} else {
+				*at(g, in.d) -= d
+			}
+		case vMulAdd:
+			*at(g, in.a) += d * *at(r, in.b)
+			*at(g, in.b) += d * x
+			*at(g, in.c) += d
+		case vMulSub:
+			*at(g, in.a) += d * *at(r, in.b)
+			*at(g, in.b) += d * x
+			*at(g, in.c) -= d
+		case vSubMul:
+			*at(g, in.a) -= d * *at(r, in.b)
+			*at(g, in.b) -= d * x
+			*at(g, in.c) += d
+		case vMulAddMul:
+			*at(g, in.a) += d * *at(r, in.b)
+			*at(g, in.b) += d * x
+			*at(g, in.c) += d * *at(r, in.d)
+			*at(g, in.d) += d * *at(r, in.c)
+		case vMulSubMul:
+			*at(g, in.a) += d * *at(r, in.b)
+			*at(g, in.b) += d * x
+			*at(g, in.c) -= d * *at(r, in.d)
+			*at(g, in.d) -= d * *at(r, in.c)
+		case vNegMul:
+			*at(g, in.a) -= d * *at(r, in.b)
+			*at(g, in.b) += d * -x
 		case vNeg:
-			g[in.a] -= d
+			*at(g, in.a) -= d
 		case vAdd:
-			g[in.a] += d
-			g[in.b] += d
+			*at(g, in.a) += d
+			*at(g, in.b) += d
 		case vSub:
-			g[in.a] += d
-			g[in.b] -= d
+			*at(g, in.a) += d
+			*at(g, in.b) -= d
 		case vMul:
-			g[in.a] += d * r[in.b]
-			g[in.b] += d * x
+			*at(g, in.a) += d * *at(r, in.b)
+			*at(g, in.b) += d * x
 		case vDiv:
-			g[in.a] += d / r[in.b]
-			g[in.b] -= d * r[in.dst] / r[in.b]
+			y := *at(r, in.b)
+			*at(g, in.a) += d / y
+			*at(g, in.b) -= d * *at(r, in.dst) / y
 		case vPow:
-			y := r[in.b]
-			g[in.a] += d * y * math.Pow(x, y-1)
-			g[in.b] += d * r[in.dst] * math.Log(x)
+			y := *at(r, in.b)
+			*at(g, in.a) += d * y * math.Pow(x, y-1)
+			*at(g, in.b) += d * *at(r, in.dst) * math.Log(x)
 		case vPowK:
-			g[in.a] += d * in.k * math.Pow(x, in.k-1)
+			k := *at(r, in.b)
+			*at(g, in.a) += d * k * math.Pow(x, k-1)
 		case vSquare:
-			g[in.a] += d * 2 * x
+			*at(g, in.a) += d * 2 * x
 		case vLT, vLE, vGT, vGE, vEQ, vNE, vSign:
 		case vMin:
-			if x < r[in.b] {
-				g[in.a] += d
+			if x < *at(r, in.b) {
+				*at(g, in.a) += d
 			} else {
-				g[in.b] += d
+				*at(g, in.b) += d
 			}
 		case vMax:
-			if x > r[in.b] {
-				g[in.a] += d
+			if x > *at(r, in.b) {
+				*at(g, in.a) += d
 			} else {
-				g[in.b] += d
+				*at(g, in.b) += d
 			}
 		case vIfElse:
 			if x > 0 {
-				g[in.b] += d
+				*at(g, in.b) += d
 			} else {
-				g[in.c] += d
+				*at(g, in.c) += d
 			}
-		case vSin:
-			g[in.a] += d * math.Cos(x)
-		case vCos:
-			g[in.a] -= d * math.Sin(x)
-		case vTan:
-			y := r[in.dst]
-			g[in.a] += d * (1 + y*y)
-		case vExp:
-			g[in.a] += d * r[in.dst]
-		case vLog:
-			g[in.a] += d / x
-		case vSqrt:
-			g[in.a] += d * 0.5 / r[in.dst]
-		case vAbs:
-			g[in.a] += d * sign(x)
-		case vTanh:
-			y := r[in.dst]
-			g[in.a] += d * (1 - y*y)
-		case vSigmoid:
-			y := r[in.dst]
-			g[in.a] += d * y * (1 - y)
-		case vSoftplus:
-			g[in.a] += d * Sigmoid(x)
-		case vRelu:
-			if x > 0 {
-				g[in.a] += d
-			}
+		default:
+			*at(g, in.a) += d * deriv1(in.op, x, *at(r, in.dst))
 		}
 	}
 	if ay != nil {
-		copy(ay[:m.dim], g[:m.dim])
+		copy(ay[:m.dim], m.adj[:m.dim])
 	}
 	if ap != nil {
-		for k := 0; k < m.npar; k++ {
-			ap[k] += g[m.dim+k]
+		gp := m.adj[m.dim : m.dim+m.npar]
+		for k, v := range gp {
+			ap[k] += v
 		}
 	}
-	return g[m.dim+m.npar]
+	return m.adj[m.dim+m.npar]
+}
+
+// deriv1 is f'(x) for the functions of one argument, given y = f(x).
+func deriv1(op vop, x, y float64) float64 {
+	switch op {
+	case vSin:
+		return math.Cos(x)
+	case vCos:
+		return -math.Sin(x)
+	case vTan:
+		return 1 + y*y
+	case vExp:
+		return y
+	case vLog:
+		return 1 / x
+	case vSqrt:
+		return 0.5 / y
+	case vAbs:
+		return sign(x)
+	case vTanh:
+		return 1 - y*y
+	case vSigmoid:
+		return y * (1 - y)
+	case vSoftplus:
+		return Sigmoid(x)
+	case vRelu:
+		if x > 0 {
+			return 1
+		}
+		return 0
+	}
+	panic(fmt.Sprintf("dsl: Machine: bad operation %d", op))
 }
 
 func (m *Machine) reverseNet(i int32, ap []float64) {
@@ -485,15 +870,70 @@ func (m *Machine) reverseNet(i int32, ap []float64) {
 	if !nonzero {
 		return
 	}
-	for j, s := range nc.in {
-		nc.x[j] = m.regs[s]
-	}
 	var gp []float64
 	if ap != nil {
 		gp = ap[nc.net.ParamOffset : nc.net.ParamOffset+nc.net.NumParams]
 	}
-	nc.fn.VJP(nc.x, nc.gy, nc.gx, gp, 1)
+	if b, ok := nc.fn.(netBackward); ok && nc.cached {
+		b.Backward(nc.gy, nc.gx, gp)
+	} else {
+		for j, s := range nc.in {
+			nc.x[j] = m.regs[s]
+		}
+		nc.fn.VJP(nc.x, nc.gy, nc.gx, gp, 1)
+	}
 	for j, s := range nc.in {
 		m.adj[s] += nc.gx[j]
 	}
+}
+
+var vopNames = [numVops]string{
+	vNop: "nop", vNeg: "neg", vAdd: "add", vSub: "sub", vMul: "mul", vDiv: "div", vPow: "pow",
+	vPowK: "powk", vSquare: "square", vLT: "lt", vLE: "le", vGT: "gt", vGE: "ge", vEQ: "eq", vNE: "ne",
+	vSin: "sin", vCos: "cos", vTan: "tan", vExp: "exp", vLog: "log", vSqrt: "sqrt", vAbs: "abs",
+	vTanh: "tanh", vSigmoid: "sigmoid", vSoftplus: "softplus", vRelu: "relu", vSign: "sign",
+	vMin: "min", vMax: "max", vIfElse: "ifelse", vNet: "net",
+	vMulAdd: "muladd", vMulSub: "mulsub", vSubMul: "submul", vMulAddMul: "muladdmul",
+	vMulSubMul: "mulsubmul", vMulDiff: "muldiff", vMulSum: "mulsum", vMulDiffAdd: "muldiffadd",
+	vMulDiffSub: "muldiffsub", vNegMul: "negmul",
+}
+
+var vopArity = [numVops]int{
+	vIfElse: 3, vMulAdd: 3, vMulSub: 3, vSubMul: 3, vMulDiff: 3, vMulSum: 3,
+	vMulAddMul: 4, vMulSubMul: 4, vMulDiffAdd: 4, vMulDiffSub: 4,
+	vAdd: 2, vSub: 2, vMul: 2, vDiv: 2, vPow: 2, vPowK: 2, vLT: 2, vLE: 2, vGT: 2, vGE: 2,
+	vEQ: 2, vNE: 2, vMin: 2, vMax: 2, vNegMul: 2,
+}
+
+// Disasm lists program p, one instruction per line ("r9 = mulsub r0 r3
+// r1"), then its roots; registers 0… are the inputs (states, declared
+// parameters, t). It is meant for debugging and tests.
+func (m *Machine) Disasm(p int) string {
+	var sb strings.Builder
+	for _, in := range m.progs[p].code {
+		if in.op == vNet {
+			nc := m.nets[in.a]
+			fmt.Fprintf(&sb, "%v = net%d %v\n", regList(nc.out), in.a, regList(nc.in))
+			continue
+		}
+		fmt.Fprintf(&sb, "r%d = %s", in.dst, vopNames[in.op])
+		ar := vopArity[in.op]
+		if ar == 0 {
+			ar = 1
+		}
+		for _, r := range []int32{in.a, in.b, in.c, in.d}[:ar] {
+			fmt.Fprintf(&sb, " r%d", r)
+		}
+		sb.WriteByte('\n')
+	}
+	fmt.Fprintf(&sb, "roots %v\n", regList(m.progs[p].roots))
+	return sb.String()
+}
+
+func regList(rs []int32) string {
+	s := make([]string, len(rs))
+	for i, r := range rs {
+		s[i] = "r" + strconv.Itoa(int(r))
+	}
+	return "[" + strings.Join(s, " ") + "]"
 }

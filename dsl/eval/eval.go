@@ -2,9 +2,14 @@
 // ode.System without generating code.
 //
 // The model's equations, noise, outputs and Hamiltonian derivatives are
-// compiled once to dsl.Machine register programs; Func runs one program,
-// VJP and Jac run it and then propagate adjoints back through it (reverse
-// mode, exact to rounding), through neural terms via runtime/nn. No method
+// compiled once to dsl.Machine register programs; Func runs one program.
+// For a model without neural terms (and at most MaxSymbolicDim states) the
+// Jacobian, the vector–Jacobian product aᵀ∂f/∂(y, θ), ∂f/∂t and the
+// diffusion's diagonal derivative are differentiated symbolically once
+// (dsl.Builder.DiffAll, with the adjoint seeds a as extra leaves), so each
+// is one forward program, much like the code nodekit gen writes. Models
+// with nets run f and propagate adjoints back through it instead (reverse
+// mode, exact to rounding), through the nets via runtime/nn. No method
 // allocates.
 //
 //	prog, err := dsl.Compile("lorenz.node", src)
@@ -49,8 +54,19 @@ const (
 	progOut
 	progVel
 	progForce
+	// Symbolic derivative programs (models without nets).
+	progJac   // J[i*Dim+j] = ∂f_i/∂y_j
+	progVJP   // ay_j = Σ_i a_i ∂f_i/∂y_j
+	progVJPP  // ay, then ap_k = Σ_i a_i ∂f_i/∂θ_k
+	progDfDt  // ∂f_i/∂t
+	progDDiag // ∂g_i/∂y_i
 	numProgs
 )
+
+// MaxSymbolicDim is the largest state dimension for which New
+// differentiates a net-free model symbolically; larger models use reverse
+// mode, whose cost grows with Dim rather than Dim².
+const MaxSymbolicDim = 64
 
 // System is an interpreted model. It is not safe for concurrent use;
 // Clone gives each goroutine its own.
@@ -62,6 +78,7 @@ type System struct {
 	nets   []*nn.MLP
 	auto   bool
 	nout   int
+	sym    bool // derivatives are the symbolic programs; a is loaded at y[Dim:]
 
 	unit []float64 // one-hot adjoint, length Dim
 	row  []float64
@@ -115,7 +132,13 @@ func New(m *dsl.Model, opts *Options) (*System, error) {
 		roots[progVel] = h.DHDp
 		roots[progForce] = m.Eqs[len(h.Coords):]
 	}
-	s.mach = dsl.NewMachine(m.Dim, m.NumDeclared, m.Nets, roots...)
+	dim := m.Dim
+	s.sym = len(m.Nets) == 0 && m.Dim <= MaxSymbolicDim
+	if s.sym {
+		symbolic(m, roots)
+		dim = 2 * m.Dim // the adjoint seeds a follow the state
+	}
+	s.mach = dsl.NewMachine(dim, m.NumDeclared, m.Nets, roots...)
 	for i, mlp := range s.nets {
 		s.mach.SetNet(i, mlp)
 	}
@@ -123,6 +146,56 @@ func New(m *dsl.Model, opts *Options) (*System, error) {
 	s.unit = make([]float64, m.Dim)
 	s.row = make([]float64, m.Dim)
 	return s, nil
+}
+
+// symbolic fills the derivative root sets of a net-free model. The
+// expressions are built in a private builder so that the model's own
+// (which code generators number their temporaries by) is left untouched;
+// the adjoint seed a_i is the state leaf Dim+i.
+func symbolic(m *dsl.Model, roots [][]*dsl.Expr) {
+	n := m.Dim
+	b := dsl.NewBuilder()
+	imp := func(es []*dsl.Expr) []*dsl.Expr {
+		out := make([]*dsl.Expr, len(es))
+		for i, e := range es {
+			out[i] = b.Import(e)
+		}
+		return out
+	}
+	eqs := imp(m.Eqs)
+	// dot returns Σ_i a_i·d_i.
+	dot := func(d []*dsl.Expr) *dsl.Expr {
+		acc := b.Const(0)
+		for i, e := range d {
+			acc = b.Add(acc, b.Mul(b.State(n+i), e))
+		}
+		return acc
+	}
+	jac := make([]*dsl.Expr, n*n)
+	vjp := make([]*dsl.Expr, n, n+m.NumDeclared)
+	for j := 0; j < n; j++ {
+		col := b.DiffAll(eqs, b.State(j), nil)
+		for i, e := range col {
+			jac[i*n+j] = e
+		}
+		vjp[j] = dot(col)
+	}
+	roots[progJac] = jac
+	roots[progVJP] = vjp
+	vjpp := vjp
+	for k := 0; k < m.NumDeclared; k++ {
+		vjpp = append(vjpp, dot(b.DiffAll(eqs, b.Param(k), nil)))
+	}
+	roots[progVJPP] = vjpp
+	roots[progDfDt] = b.DiffAll(eqs, b.Time(), nil)
+	if m.Noise != nil {
+		g := imp(m.Noise)
+		dg := make([]*dsl.Expr, n)
+		for i := range dg {
+			dg[i] = b.Diff(g[i], b.State(i))
+		}
+		roots[progDDiag] = dg
+	}
 }
 
 func dependsOnTime(es []*dsl.Expr) bool {
@@ -158,9 +231,16 @@ func (s *System) Dim() int { return s.Model.Dim }
 
 // Func writes f(t, y) into dy.
 func (s *System) Func(t float64, y, dy []float64) {
-	s.mach.Load(t, y, s.params)
+	s.load(t, y)
 	s.mach.Run(progF)
 	s.mach.Roots(progF, dy)
+}
+
+// load sets t, y and the declared parameters.
+func (s *System) load(t float64, y []float64) {
+	s.mach.LoadState(0, y[:s.Model.Dim])
+	s.mach.LoadParams(s.params)
+	s.mach.SetTime(t)
 }
 
 // Params returns θ: the declared parameters followed by every net's
@@ -169,15 +249,33 @@ func (s *System) Params() []float64 { return s.params }
 
 // VJP computes ay = aᵀ∂f/∂y and accumulates ap += aᵀ∂f/∂θ.
 func (s *System) VJP(t float64, y, a, ay, ap []float64) {
-	s.mach.Load(t, y, s.params)
-	s.mach.Run(progF)
-	s.mach.Reverse(progF, a, ay, ap)
+	s.load(t, y)
+	if !s.sym {
+		s.mach.Run(progF)
+		s.mach.Reverse(progF, a, ay, ap)
+		return
+	}
+	n := s.Model.Dim
+	s.mach.LoadState(n, a[:n])
+	if ap == nil {
+		s.mach.Run(progVJP)
+		s.mach.CopyRoots(progVJP, 0, ay[:n])
+		return
+	}
+	s.mach.Run(progVJPP)
+	s.mach.CopyRoots(progVJPP, 0, ay[:n])
+	s.mach.AddRoots(progVJPP, n, ap[:s.Model.NumDeclared])
 }
 
 // Jac writes ∂f/∂y row-major into J.
 func (s *System) Jac(t float64, y []float64, J []float64) {
 	n := s.Model.Dim
-	s.mach.Load(t, y, s.params)
+	s.load(t, y)
+	if s.sym {
+		s.mach.Run(progJac)
+		s.mach.Roots(progJac, J[:n*n])
+		return
+	}
 	s.mach.Run(progF)
 	for i := 0; i < n; i++ {
 		s.unit[i] = 1
@@ -188,7 +286,12 @@ func (s *System) Jac(t float64, y []float64, J []float64) {
 
 // DfDt writes ∂f/∂t into dfdt.
 func (s *System) DfDt(t float64, y []float64, dfdt []float64) {
-	s.mach.Load(t, y, s.params)
+	s.load(t, y)
+	if s.sym {
+		s.mach.Run(progDfDt)
+		s.mach.Roots(progDfDt, dfdt[:s.Model.Dim])
+		return
+	}
 	s.mach.Run(progF)
 	for i := range dfdt[:s.Model.Dim] {
 		s.unit[i] = 1
@@ -213,7 +316,7 @@ func (s *System) Diffusion(t float64, y, g []float64) {
 		clear(g[:s.Model.Dim])
 		return
 	}
-	s.mach.Load(t, y, s.params)
+	s.load(t, y)
 	s.mach.Run(progG)
 	s.mach.Roots(progG, g)
 }
@@ -224,7 +327,12 @@ func (s *System) DiffusionDerivative(t float64, y, dg []float64) {
 		clear(dg[:s.Model.Dim])
 		return
 	}
-	s.mach.Load(t, y, s.params)
+	s.load(t, y)
+	if s.sym {
+		s.mach.Run(progDDiag)
+		s.mach.Roots(progDDiag, dg[:s.Model.Dim])
+		return
+	}
 	s.mach.Run(progG)
 	for i := range dg[:s.Model.Dim] {
 		s.unit[i] = 1
@@ -251,7 +359,7 @@ func (s *System) Outputs(t float64, y, out []float64) {
 	if s.nout == 0 {
 		return
 	}
-	s.mach.Load(t, y, s.params)
+	s.load(t, y)
 	s.mach.Run(progOut)
 	s.mach.Roots(progOut, out)
 }
