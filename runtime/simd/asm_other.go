@@ -38,3 +38,12 @@ func gemvAVX2(m, n int, alpha float64, a []float64, lda int, x []float64, beta f
 func gemvTAVX2(m, n int, alpha float64, a []float64, lda int, x []float64, y []float64) {
 	panic(errNoAsm)
 }
+func vaddAVX2(dst, a, b []float64)                             { panic(errNoAsm) }
+func vsubAVX2(dst, a, b []float64)                             { panic(errNoAsm) }
+func vmulAVX2(dst, a, b []float64)                             { panic(errNoAsm) }
+func vdivAVX2(dst, a, b []float64)                             { panic(errNoAsm) }
+func vmulAddAVX2(dst, a, b, c []float64)                       { panic(errNoAsm) }
+func vscaleAVX2(dst []float64, alpha float64, a []float64)     { panic(errNoAsm) }
+func vaddScalarAVX2(dst []float64, alpha float64, a []float64) { panic(errNoAsm) }
+func vnegAVX2(dst, a []float64)                                { panic(errNoAsm) }
+func vsquareAVX2(dst, a []float64)                             { panic(errNoAsm) }

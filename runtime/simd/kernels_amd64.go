@@ -78,3 +78,48 @@ func tanhBackwardAVX2(y []float64, g []float64, out []float64)
 //
 //go:noescape
 func sigmoidBackwardAVX2(y []float64, g []float64, out []float64)
+
+// vaddAVX2 sets dst[i] = a[i] + b[i] over len(dst) elements.
+//
+//go:noescape
+func vaddAVX2(dst []float64, a []float64, b []float64)
+
+// vsubAVX2 sets dst[i] = a[i] - b[i] over len(dst) elements.
+//
+//go:noescape
+func vsubAVX2(dst []float64, a []float64, b []float64)
+
+// vmulAVX2 sets dst[i] = a[i]·b[i] over len(dst) elements.
+//
+//go:noescape
+func vmulAVX2(dst []float64, a []float64, b []float64)
+
+// vdivAVX2 sets dst[i] = a[i] / b[i] over len(dst) elements.
+//
+//go:noescape
+func vdivAVX2(dst []float64, a []float64, b []float64)
+
+// vmulAddAVX2 sets dst[i] = fma(a[i], b[i], c[i]) over len(dst) elements.
+//
+//go:noescape
+func vmulAddAVX2(dst []float64, a []float64, b []float64, c []float64)
+
+// vscaleAVX2 sets dst[i] = alpha·a[i] over len(dst) elements.
+//
+//go:noescape
+func vscaleAVX2(dst []float64, alpha float64, a []float64)
+
+// vaddScalarAVX2 sets dst[i] = a[i] + alpha over len(dst) elements.
+//
+//go:noescape
+func vaddScalarAVX2(dst []float64, alpha float64, a []float64)
+
+// vnegAVX2 sets dst[i] = -a[i] (sign bit flipped) over len(dst) elements.
+//
+//go:noescape
+func vnegAVX2(dst []float64, a []float64)
+
+// vsquareAVX2 sets dst[i] = a[i]·a[i] over len(dst) elements.
+//
+//go:noescape
+func vsquareAVX2(dst []float64, a []float64)

@@ -1455,3 +1455,445 @@ sigbwd_tail:
 sigbwd_done:
 	VZEROUPPER
 	RET
+
+// func vaddAVX2(dst []float64, a []float64, b []float64)
+// Requires: AVX
+TEXT ·vaddAVX2(SB), NOSPLIT, $0-72
+	MOVQ dst_base+0(FP), AX
+	MOVQ a_base+24(FP), CX
+	MOVQ b_base+48(FP), DX
+	MOVQ dst_len+8(FP), BX
+	XORQ SI, SI
+	MOVQ BX, DI
+	ANDQ $-8, DI
+
+vaddAVX2_loop8:
+	CMPQ    SI, DI
+	JGE     vaddAVX2_four
+	VMOVUPD (CX)(SI*8), Y0
+	VMOVUPD (DX)(SI*8), Y1
+	VADDPD  Y1, Y0, Y0
+	VMOVUPD Y0, (AX)(SI*8)
+	VMOVUPD 32(CX)(SI*8), Y0
+	VMOVUPD 32(DX)(SI*8), Y1
+	VADDPD  Y1, Y0, Y0
+	VMOVUPD Y0, 32(AX)(SI*8)
+	ADDQ    $0x08, SI
+	JMP     vaddAVX2_loop8
+
+vaddAVX2_four:
+	MOVQ    BX, DI
+	ANDQ    $-4, DI
+	CMPQ    SI, DI
+	JGE     vaddAVX2_tail
+	VMOVUPD (CX)(SI*8), Y0
+	VMOVUPD (DX)(SI*8), Y1
+	VADDPD  Y1, Y0, Y0
+	VMOVUPD Y0, (AX)(SI*8)
+	ADDQ    $0x04, SI
+
+vaddAVX2_tail:
+	CMPQ   SI, BX
+	JGE    vaddAVX2_done
+	VMOVSD (CX)(SI*8), X0
+	VMOVSD (DX)(SI*8), X1
+	VADDSD X1, X0, X0
+	VMOVSD X0, (AX)(SI*8)
+	INCQ   SI
+	JMP    vaddAVX2_tail
+
+vaddAVX2_done:
+	VZEROUPPER
+	RET
+
+// func vsubAVX2(dst []float64, a []float64, b []float64)
+// Requires: AVX
+TEXT ·vsubAVX2(SB), NOSPLIT, $0-72
+	MOVQ dst_base+0(FP), AX
+	MOVQ a_base+24(FP), CX
+	MOVQ b_base+48(FP), DX
+	MOVQ dst_len+8(FP), BX
+	XORQ SI, SI
+	MOVQ BX, DI
+	ANDQ $-8, DI
+
+vsubAVX2_loop8:
+	CMPQ    SI, DI
+	JGE     vsubAVX2_four
+	VMOVUPD (CX)(SI*8), Y0
+	VMOVUPD (DX)(SI*8), Y1
+	VSUBPD  Y1, Y0, Y0
+	VMOVUPD Y0, (AX)(SI*8)
+	VMOVUPD 32(CX)(SI*8), Y0
+	VMOVUPD 32(DX)(SI*8), Y1
+	VSUBPD  Y1, Y0, Y0
+	VMOVUPD Y0, 32(AX)(SI*8)
+	ADDQ    $0x08, SI
+	JMP     vsubAVX2_loop8
+
+vsubAVX2_four:
+	MOVQ    BX, DI
+	ANDQ    $-4, DI
+	CMPQ    SI, DI
+	JGE     vsubAVX2_tail
+	VMOVUPD (CX)(SI*8), Y0
+	VMOVUPD (DX)(SI*8), Y1
+	VSUBPD  Y1, Y0, Y0
+	VMOVUPD Y0, (AX)(SI*8)
+	ADDQ    $0x04, SI
+
+vsubAVX2_tail:
+	CMPQ   SI, BX
+	JGE    vsubAVX2_done
+	VMOVSD (CX)(SI*8), X0
+	VMOVSD (DX)(SI*8), X1
+	VSUBSD X1, X0, X0
+	VMOVSD X0, (AX)(SI*8)
+	INCQ   SI
+	JMP    vsubAVX2_tail
+
+vsubAVX2_done:
+	VZEROUPPER
+	RET
+
+// func vmulAVX2(dst []float64, a []float64, b []float64)
+// Requires: AVX
+TEXT ·vmulAVX2(SB), NOSPLIT, $0-72
+	MOVQ dst_base+0(FP), AX
+	MOVQ a_base+24(FP), CX
+	MOVQ b_base+48(FP), DX
+	MOVQ dst_len+8(FP), BX
+	XORQ SI, SI
+	MOVQ BX, DI
+	ANDQ $-8, DI
+
+vmulAVX2_loop8:
+	CMPQ    SI, DI
+	JGE     vmulAVX2_four
+	VMOVUPD (CX)(SI*8), Y0
+	VMOVUPD (DX)(SI*8), Y1
+	VMULPD  Y1, Y0, Y0
+	VMOVUPD Y0, (AX)(SI*8)
+	VMOVUPD 32(CX)(SI*8), Y0
+	VMOVUPD 32(DX)(SI*8), Y1
+	VMULPD  Y1, Y0, Y0
+	VMOVUPD Y0, 32(AX)(SI*8)
+	ADDQ    $0x08, SI
+	JMP     vmulAVX2_loop8
+
+vmulAVX2_four:
+	MOVQ    BX, DI
+	ANDQ    $-4, DI
+	CMPQ    SI, DI
+	JGE     vmulAVX2_tail
+	VMOVUPD (CX)(SI*8), Y0
+	VMOVUPD (DX)(SI*8), Y1
+	VMULPD  Y1, Y0, Y0
+	VMOVUPD Y0, (AX)(SI*8)
+	ADDQ    $0x04, SI
+
+vmulAVX2_tail:
+	CMPQ   SI, BX
+	JGE    vmulAVX2_done
+	VMOVSD (CX)(SI*8), X0
+	VMOVSD (DX)(SI*8), X1
+	VMULSD X1, X0, X0
+	VMOVSD X0, (AX)(SI*8)
+	INCQ   SI
+	JMP    vmulAVX2_tail
+
+vmulAVX2_done:
+	VZEROUPPER
+	RET
+
+// func vdivAVX2(dst []float64, a []float64, b []float64)
+// Requires: AVX
+TEXT ·vdivAVX2(SB), NOSPLIT, $0-72
+	MOVQ dst_base+0(FP), AX
+	MOVQ a_base+24(FP), CX
+	MOVQ b_base+48(FP), DX
+	MOVQ dst_len+8(FP), BX
+	XORQ SI, SI
+	MOVQ BX, DI
+	ANDQ $-8, DI
+
+vdivAVX2_loop8:
+	CMPQ    SI, DI
+	JGE     vdivAVX2_four
+	VMOVUPD (CX)(SI*8), Y0
+	VMOVUPD (DX)(SI*8), Y1
+	VDIVPD  Y1, Y0, Y0
+	VMOVUPD Y0, (AX)(SI*8)
+	VMOVUPD 32(CX)(SI*8), Y0
+	VMOVUPD 32(DX)(SI*8), Y1
+	VDIVPD  Y1, Y0, Y0
+	VMOVUPD Y0, 32(AX)(SI*8)
+	ADDQ    $0x08, SI
+	JMP     vdivAVX2_loop8
+
+vdivAVX2_four:
+	MOVQ    BX, DI
+	ANDQ    $-4, DI
+	CMPQ    SI, DI
+	JGE     vdivAVX2_tail
+	VMOVUPD (CX)(SI*8), Y0
+	VMOVUPD (DX)(SI*8), Y1
+	VDIVPD  Y1, Y0, Y0
+	VMOVUPD Y0, (AX)(SI*8)
+	ADDQ    $0x04, SI
+
+vdivAVX2_tail:
+	CMPQ   SI, BX
+	JGE    vdivAVX2_done
+	VMOVSD (CX)(SI*8), X0
+	VMOVSD (DX)(SI*8), X1
+	VDIVSD X1, X0, X0
+	VMOVSD X0, (AX)(SI*8)
+	INCQ   SI
+	JMP    vdivAVX2_tail
+
+vdivAVX2_done:
+	VZEROUPPER
+	RET
+
+// func vmulAddAVX2(dst []float64, a []float64, b []float64, c []float64)
+// Requires: AVX, FMA3
+TEXT ·vmulAddAVX2(SB), NOSPLIT, $0-96
+	MOVQ dst_base+0(FP), AX
+	MOVQ a_base+24(FP), CX
+	MOVQ b_base+48(FP), DX
+	MOVQ c_base+72(FP), BX
+	MOVQ dst_len+8(FP), SI
+	XORQ DI, DI
+	MOVQ SI, R8
+	ANDQ $-8, R8
+
+vmuladd_loop8:
+	CMPQ        DI, R8
+	JGE         vmuladd_four
+	VMOVUPD     (CX)(DI*8), Y0
+	VMOVUPD     (DX)(DI*8), Y1
+	VMOVUPD     (BX)(DI*8), Y2
+	VFMADD213PD Y2, Y1, Y0
+	VMOVUPD     Y0, (AX)(DI*8)
+	VMOVUPD     32(CX)(DI*8), Y0
+	VMOVUPD     32(DX)(DI*8), Y1
+	VMOVUPD     32(BX)(DI*8), Y2
+	VFMADD213PD Y2, Y1, Y0
+	VMOVUPD     Y0, 32(AX)(DI*8)
+	ADDQ        $0x08, DI
+	JMP         vmuladd_loop8
+
+vmuladd_four:
+	MOVQ        SI, R8
+	ANDQ        $-4, R8
+	CMPQ        DI, R8
+	JGE         vmuladd_tail
+	VMOVUPD     (CX)(DI*8), Y0
+	VMOVUPD     (DX)(DI*8), Y1
+	VMOVUPD     (BX)(DI*8), Y2
+	VFMADD213PD Y2, Y1, Y0
+	VMOVUPD     Y0, (AX)(DI*8)
+	ADDQ        $0x04, DI
+
+vmuladd_tail:
+	CMPQ        DI, SI
+	JGE         vmuladd_done
+	VMOVSD      (CX)(DI*8), X0
+	VMOVSD      (DX)(DI*8), X1
+	VMOVSD      (BX)(DI*8), X2
+	VFMADD213SD X2, X1, X0
+	VMOVSD      X0, (AX)(DI*8)
+	INCQ        DI
+	JMP         vmuladd_tail
+
+vmuladd_done:
+	VZEROUPPER
+	RET
+
+// func vscaleAVX2(dst []float64, alpha float64, a []float64)
+// Requires: AVX, AVX2, SSE2
+TEXT ·vscaleAVX2(SB), NOSPLIT, $0-56
+	MOVSD        alpha+24(FP), X0
+	VBROADCASTSD X0, Y0
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         a_base+32(FP), CX
+	MOVQ         dst_len+8(FP), DX
+	XORQ         BX, BX
+	MOVQ         DX, SI
+	ANDQ         $-8, SI
+
+vscaleAVX2_loop8:
+	CMPQ    BX, SI
+	JGE     vscaleAVX2_four
+	VMOVUPD (CX)(BX*8), Y1
+	VMULPD  Y0, Y1, Y1
+	VMOVUPD Y1, (AX)(BX*8)
+	VMOVUPD 32(CX)(BX*8), Y1
+	VMULPD  Y0, Y1, Y1
+	VMOVUPD Y1, 32(AX)(BX*8)
+	ADDQ    $0x08, BX
+	JMP     vscaleAVX2_loop8
+
+vscaleAVX2_four:
+	MOVQ    DX, SI
+	ANDQ    $-4, SI
+	CMPQ    BX, SI
+	JGE     vscaleAVX2_tail
+	VMOVUPD (CX)(BX*8), Y1
+	VMULPD  Y0, Y1, Y1
+	VMOVUPD Y1, (AX)(BX*8)
+	ADDQ    $0x04, BX
+
+vscaleAVX2_tail:
+	CMPQ   BX, DX
+	JGE    vscaleAVX2_done
+	VMOVSD (CX)(BX*8), X1
+	VMULSD X0, X1, X1
+	VMOVSD X1, (AX)(BX*8)
+	INCQ   BX
+	JMP    vscaleAVX2_tail
+
+vscaleAVX2_done:
+	VZEROUPPER
+	RET
+
+// func vaddScalarAVX2(dst []float64, alpha float64, a []float64)
+// Requires: AVX, AVX2, SSE2
+TEXT ·vaddScalarAVX2(SB), NOSPLIT, $0-56
+	MOVSD        alpha+24(FP), X0
+	VBROADCASTSD X0, Y0
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         a_base+32(FP), CX
+	MOVQ         dst_len+8(FP), DX
+	XORQ         BX, BX
+	MOVQ         DX, SI
+	ANDQ         $-8, SI
+
+vaddScalarAVX2_loop8:
+	CMPQ    BX, SI
+	JGE     vaddScalarAVX2_four
+	VMOVUPD (CX)(BX*8), Y1
+	VADDPD  Y0, Y1, Y1
+	VMOVUPD Y1, (AX)(BX*8)
+	VMOVUPD 32(CX)(BX*8), Y1
+	VADDPD  Y0, Y1, Y1
+	VMOVUPD Y1, 32(AX)(BX*8)
+	ADDQ    $0x08, BX
+	JMP     vaddScalarAVX2_loop8
+
+vaddScalarAVX2_four:
+	MOVQ    DX, SI
+	ANDQ    $-4, SI
+	CMPQ    BX, SI
+	JGE     vaddScalarAVX2_tail
+	VMOVUPD (CX)(BX*8), Y1
+	VADDPD  Y0, Y1, Y1
+	VMOVUPD Y1, (AX)(BX*8)
+	ADDQ    $0x04, BX
+
+vaddScalarAVX2_tail:
+	CMPQ   BX, DX
+	JGE    vaddScalarAVX2_done
+	VMOVSD (CX)(BX*8), X1
+	VADDSD X0, X1, X1
+	VMOVSD X1, (AX)(BX*8)
+	INCQ   BX
+	JMP    vaddScalarAVX2_tail
+
+vaddScalarAVX2_done:
+	VZEROUPPER
+	RET
+
+// func vnegAVX2(dst []float64, a []float64)
+// Requires: AVX, AVX2
+TEXT ·vnegAVX2(SB), NOSPLIT, $0-48
+	MOVQ         $0x8000000000000000, AX
+	VMOVQ        AX, X0
+	VBROADCASTSD X0, Y0
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         a_base+24(FP), CX
+	MOVQ         dst_len+8(FP), DX
+	XORQ         BX, BX
+	MOVQ         DX, SI
+	ANDQ         $-8, SI
+
+vnegAVX2_loop8:
+	CMPQ    BX, SI
+	JGE     vnegAVX2_four
+	VMOVUPD (CX)(BX*8), Y1
+	VXORPD  Y0, Y1, Y1
+	VMOVUPD Y1, (AX)(BX*8)
+	VMOVUPD 32(CX)(BX*8), Y1
+	VXORPD  Y0, Y1, Y1
+	VMOVUPD Y1, 32(AX)(BX*8)
+	ADDQ    $0x08, BX
+	JMP     vnegAVX2_loop8
+
+vnegAVX2_four:
+	MOVQ    DX, SI
+	ANDQ    $-4, SI
+	CMPQ    BX, SI
+	JGE     vnegAVX2_tail
+	VMOVUPD (CX)(BX*8), Y1
+	VXORPD  Y0, Y1, Y1
+	VMOVUPD Y1, (AX)(BX*8)
+	ADDQ    $0x04, BX
+
+vnegAVX2_tail:
+	CMPQ   BX, DX
+	JGE    vnegAVX2_done
+	VMOVSD (CX)(BX*8), X1
+	VXORPD X0, X1, X1
+	VMOVSD X1, (AX)(BX*8)
+	INCQ   BX
+	JMP    vnegAVX2_tail
+
+vnegAVX2_done:
+	VZEROUPPER
+	RET
+
+// func vsquareAVX2(dst []float64, a []float64)
+// Requires: AVX
+TEXT ·vsquareAVX2(SB), NOSPLIT, $0-48
+	MOVQ dst_base+0(FP), AX
+	MOVQ a_base+24(FP), CX
+	MOVQ dst_len+8(FP), DX
+	XORQ BX, BX
+	MOVQ DX, SI
+	ANDQ $-8, SI
+
+vsquareAVX2_loop8:
+	CMPQ    BX, SI
+	JGE     vsquareAVX2_four
+	VMOVUPD (CX)(BX*8), Y0
+	VMULPD  Y0, Y0, Y0
+	VMOVUPD Y0, (AX)(BX*8)
+	VMOVUPD 32(CX)(BX*8), Y0
+	VMULPD  Y0, Y0, Y0
+	VMOVUPD Y0, 32(AX)(BX*8)
+	ADDQ    $0x08, BX
+	JMP     vsquareAVX2_loop8
+
+vsquareAVX2_four:
+	MOVQ    DX, SI
+	ANDQ    $-4, SI
+	CMPQ    BX, SI
+	JGE     vsquareAVX2_tail
+	VMOVUPD (CX)(BX*8), Y0
+	VMULPD  Y0, Y0, Y0
+	VMOVUPD Y0, (AX)(BX*8)
+	ADDQ    $0x04, BX
+
+vsquareAVX2_tail:
+	CMPQ   BX, DX
+	JGE    vsquareAVX2_done
+	VMOVSD (CX)(BX*8), X0
+	VMULSD X0, X0, X0
+	VMOVSD X0, (AX)(BX*8)
+	INCQ   BX
+	JMP    vsquareAVX2_tail
+
+vsquareAVX2_done:
+	VZEROUPPER
+	RET

@@ -49,6 +49,7 @@ func main() {
 	genReLUBackward()
 	genTanhBackward()
 	genSigmoidBackward()
+	genElementwise()
 
 	Generate()
 }
@@ -770,4 +771,162 @@ func genGemmRows(rows int) {
 	Label(prefix + "_done")
 	VZEROUPPER()
 	RET()
+}
+
+// vloop emits a loop over len(dst) elements n: eight at a time (two ymm
+// per operand, body called with disp 0 and 32), then four, then one at a
+// time with the xmm scalar forms, so nothing past the end is touched.
+// body addresses element i+disp/8 of an operand at Mem{Base, Index: i,
+// Scale: 8, Disp: disp}.
+func vloop(prefix string, n GPVirtual, body func(i GPVirtual, disp int, scalar bool)) {
+	i := GP64()
+	XORQ(i, i)
+	m := GP64()
+	MOVQ(n, m)
+	ANDQ(I8(-8), m)
+	Label(prefix + "_loop8")
+	CMPQ(i, m)
+	JGE(LabelRef(prefix + "_four"))
+	body(i, 0, false)
+	body(i, 32, false)
+	ADDQ(U8(8), i)
+	JMP(LabelRef(prefix + "_loop8"))
+	Label(prefix + "_four")
+	MOVQ(n, m)
+	ANDQ(I8(-4), m)
+	CMPQ(i, m)
+	JGE(LabelRef(prefix + "_tail"))
+	body(i, 0, false)
+	ADDQ(U8(4), i)
+	Label(prefix + "_tail")
+	CMPQ(i, n)
+	JGE(LabelRef(prefix + "_done"))
+	body(i, 0, true)
+	INCQ(i)
+	JMP(LabelRef(prefix + "_tail"))
+	Label(prefix + "_done")
+	VZEROUPPER()
+	RET()
+}
+
+func atd(base, i GPVirtual, disp int) Mem { return Mem{Base: base, Index: i, Scale: 8, Disp: disp} }
+
+// genBinary emits dst[i] = a[i] op b[i] for a packed/scalar instruction pair.
+func genBinary(name, doc string, packed, scalar func(mxy, xy, xy1 Op)) {
+	header(name, "func(dst, a, b []float64)", doc)
+	d := gp(Param("dst").Base())
+	a := gp(Param("a").Base())
+	b := gp(Param("b").Base())
+	n := gp(Param("dst").Len())
+	vloop(name, n, func(i GPVirtual, disp int, s bool) {
+		v, w := YMM(), YMM()
+		load(atd(a, i, disp), v, s)
+		load(atd(b, i, disp), w, s)
+		if s {
+			scalar(w.AsX(), v.AsX(), v.AsX())
+		} else {
+			packed(w, v, v)
+		}
+		store(v, atd(d, i, disp), s)
+	})
+}
+
+func genVMulAdd() {
+	header("vmulAddAVX2", "func(dst, a, b, c []float64)",
+		"vmulAddAVX2 sets dst[i] = fma(a[i], b[i], c[i]) over len(dst) elements.")
+	d := gp(Param("dst").Base())
+	a := gp(Param("a").Base())
+	b := gp(Param("b").Base())
+	c := gp(Param("c").Base())
+	n := gp(Param("dst").Len())
+	vloop("vmuladd", n, func(i GPVirtual, disp int, s bool) {
+		v, w, u := YMM(), YMM(), YMM()
+		load(atd(a, i, disp), v, s)
+		load(atd(b, i, disp), w, s)
+		load(atd(c, i, disp), u, s)
+		if s {
+			VFMADD213SD(u.AsX(), w.AsX(), v.AsX()) // v = v·w + u
+		} else {
+			VFMADD213PD(u, w, v)
+		}
+		store(v, atd(d, i, disp), s)
+	})
+}
+
+// genScalarOp emits dst[i] = a[i] op alpha (alpha broadcast).
+func genScalarOp(name, doc string, packed, scalar func(mxy, xy, xy1 Op)) {
+	header(name, "func(dst []float64, alpha float64, a []float64)", doc)
+	alpha := broadcastParam("alpha")
+	d := gp(Param("dst").Base())
+	a := gp(Param("a").Base())
+	n := gp(Param("dst").Len())
+	vloop(name, n, func(i GPVirtual, disp int, s bool) {
+		v := YMM()
+		load(atd(a, i, disp), v, s)
+		if s {
+			scalar(alpha.AsX(), v.AsX(), v.AsX())
+		} else {
+			packed(alpha, v, v)
+		}
+		store(v, atd(d, i, disp), s)
+	})
+}
+
+// genUnary emits dst[i] = f(a[i]) for an instruction pair taking (a, a).
+func genUnary(name, doc string, prep func() VecVirtual, packed, scalar func(mxy, xy, xy1 Op)) {
+	header(name, "func(dst, a []float64)", doc)
+	var k VecVirtual
+	if prep != nil {
+		k = prep()
+	}
+	d := gp(Param("dst").Base())
+	a := gp(Param("a").Base())
+	n := gp(Param("dst").Len())
+	vloop(name, n, func(i GPVirtual, disp int, s bool) {
+		v := YMM()
+		load(atd(a, i, disp), v, s)
+		src := v
+		if k != nil {
+			src = k
+		}
+		if s {
+			scalar(src.AsX(), v.AsX(), v.AsX())
+		} else {
+			packed(src, v, v)
+		}
+		store(v, atd(d, i, disp), s)
+	})
+}
+
+// broadcastBits returns a ymm register with the 64-bit pattern bits in
+// every lane.
+func broadcastBits(bits uint64) VecVirtual {
+	t := GP64()
+	MOVQ(U64(bits), t)
+	x := XMM()
+	VMOVQ(t, x)
+	y := YMM()
+	VBROADCASTSD(x, y)
+	return y
+}
+
+func genElementwise() {
+	genBinary("vaddAVX2", "vaddAVX2 sets dst[i] = a[i] + b[i] over len(dst) elements.",
+		func(m, x, y Op) { VADDPD(m, x, y) }, func(m, x, y Op) { VADDSD(m, x, y) })
+	genBinary("vsubAVX2", "vsubAVX2 sets dst[i] = a[i] - b[i] over len(dst) elements.",
+		func(m, x, y Op) { VSUBPD(m, x, y) }, func(m, x, y Op) { VSUBSD(m, x, y) })
+	genBinary("vmulAVX2", "vmulAVX2 sets dst[i] = a[i]·b[i] over len(dst) elements.",
+		func(m, x, y Op) { VMULPD(m, x, y) }, func(m, x, y Op) { VMULSD(m, x, y) })
+	genBinary("vdivAVX2", "vdivAVX2 sets dst[i] = a[i] / b[i] over len(dst) elements.",
+		func(m, x, y Op) { VDIVPD(m, x, y) }, func(m, x, y Op) { VDIVSD(m, x, y) })
+	genVMulAdd()
+	genScalarOp("vscaleAVX2", "vscaleAVX2 sets dst[i] = alpha·a[i] over len(dst) elements.",
+		func(m, x, y Op) { VMULPD(m, x, y) }, func(m, x, y Op) { VMULSD(m, x, y) })
+	genScalarOp("vaddScalarAVX2", "vaddScalarAVX2 sets dst[i] = a[i] + alpha over len(dst) elements.",
+		func(m, x, y Op) { VADDPD(m, x, y) }, func(m, x, y Op) { VADDSD(m, x, y) })
+	genUnary("vnegAVX2", "vnegAVX2 sets dst[i] = -a[i] (sign bit flipped) over len(dst) elements.",
+		func() VecVirtual { return broadcastBits(1 << 63) },
+		func(m, x, y Op) { VXORPD(m, x, y) }, func(m, x, y Op) { VXORPD(m, x, y) })
+	genUnary("vsquareAVX2", "vsquareAVX2 sets dst[i] = a[i]·a[i] over len(dst) elements.", nil,
+		func(m, x, y Op) { VMULPD(m, x, y) }, func(m, x, y Op) { VMULSD(m, x, y) })
 }
