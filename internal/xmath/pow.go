@@ -56,16 +56,18 @@ func (l Log) Pow(y float64) float64 {
 	}
 	r, rl, scale := expDD(zh, zl)
 	// Ziv: accept when the error bound cannot change the rounding.
-	// The fast path's relative error is below 2⁻⁷⁷(1+|y|) on every input
-	// measured (log's absolute error, ~2⁻⁷⁹, is scaled by y; exp adds
-	// ~2⁻⁷⁹); the bound keeps a factor of four.
-	eps := math.Abs(r) * 0x1p-75 * (1 + math.Abs(y))
+	eps := math.Abs(r) * fastBound * (1 + math.Abs(y))
 	a, b := r+(rl+eps), r+(rl-eps)
 	if a == b {
 		return a * scale
 	}
 	return powSlow(l.x, y)
 }
+
+// fastBound bounds the fast path's relative error divided by 1+|y|: log's
+// absolute error (about 2⁻⁸⁶) is scaled by y, exp adds about 2⁻⁸⁶.
+// TestFastPathErrorBound checks a margin of four below it.
+const fastBound = 0x1p-82
 
 const (
 	tableBits = 7
@@ -77,6 +79,7 @@ const (
 	// expC2 the rest.
 	expC1 = 0x1.62e42fefp-8
 	expC2 = 0x1.473de6af278edp-41
+	expC3 = -0x1.9ff0342542fc3p-97
 )
 
 type logEntry struct{ invc, logcHi, logcLo float64 }
@@ -125,9 +128,17 @@ func logDD(x float64) (hi, lo float64) {
 	rh, rl := twoSum(ph-1, pl) // ph − 1 is exact (Sterbenz)
 	s := rh * rh
 	se := math.FMA(rh, rh, -s)
-	tail := rh * s * (1.0/3 + rh*(-1.0/4+rh*(1.0/5+rh*(-1.0/6+rh*(1.0/7+rh*(-1.0/8+rh*(1.0/9)))))))
+	// rh³/3 in double-double: rh³ = p3 + p3e, then an exact division
+	// remainder; the rest of the series (≤ 2⁻³⁴) in double.
+	p3 := rh * s
+	p3e := math.FMA(rh, s, -p3) + rh*se
+	t3 := p3 / 3
+	t3e := (math.FMA(-3, t3, p3) + p3e) / 3
+	t4 := s * s * (-1.0/4 + rh*(1.0/5+rh*(-1.0/6+rh*(1.0/7+rh*(-1.0/8+rh*(1.0/9+rh*(-1.0/10)))))))
 	a, ae := twoSum(rh, -0.5*s)
-	low := ae - 0.5*se + tail + rl - rl*rh
+	a, a3e := twoSum(a, t3)
+	// log(1+rh+rl) = log(1+rh) + rl·(1 − rh + rh²) + O(rl·rh³)
+	low := ae + a3e - 0.5*se + t3e + t4 + rl*(1-rh+s)
 	kf := float64(k)
 	bh, be := twoSum(kf*ln2Hi, t.logcHi)
 	bl := be + kf*ln2Lo + t.logcLo
@@ -143,12 +154,24 @@ func expDD(zh, zl float64) (r, rl, scale float64) {
 	kk := math.Round(zh * (tableN / math.Ln2))
 	ki := int(kk)
 	// r = zh + zl − kk·ln2/128, renormalised so that |rlo| ≤ ulp(rh)/2
-	rh, rlo := twoSum(zh-kk*expC1, zl-kk*expC2) // zh − kk·expC1 is exact
+	// r = zh − kk·expC1 (exact) − kk·expC2 (as kc + kce) − kk·expC3 + zl,
+	// summed so that no rounding touches the leading 2⁻⁶⁰ of r
+	kc := kk * expC2
+	kce := math.FMA(kk, expC2, -kc) + kk*expC3
+	s1, e1 := twoSum(zh-kk*expC1, -kc)
+	rh, rlo := twoSum(s1, e1+zl-kce)
 	s := rh * rh
 	se := math.FMA(rh, rh, -s)
-	tail := rh * s * (1.0/6 + rh*(1.0/24+rh*(1.0/120+rh*(1.0/720+rh*(1.0/5040)))))
+	// rh³/6 in double-double, the rest of the series (≤ 2⁻³⁶) in double
+	p3 := rh * s
+	p3e := math.FMA(rh, s, -p3) + rh*se
+	t3 := p3 / 6
+	t3e := (math.FMA(-6, t3, p3) + p3e) / 6
+	t4 := s * s * (1.0/24 + rh*(1.0/120+rh*(1.0/720+rh*(1.0/5040+rh*(1.0/40320)))))
 	pa, pae := twoSum(rh, 0.5*s)
-	pl := pae + 0.5*se + tail + rlo + rlo*rh
+	pa, pa3e := twoSum(pa, t3)
+	// exp(rh+rlo) = exp(rh)·(1 + rlo + …): rlo·(1 + rh + rh²/2)
+	pl := pae + pa3e + 0.5*se + t3e + t4 + rlo*(1+rh+0.5*s)
 	t := &expTab[ki&(tableN-1)]
 	u := t.hi * pa
 	ue := math.FMA(t.hi, pa, -u)

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"math"
+	"math/big"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -167,5 +168,51 @@ func TestLogOfPow(t *testing.T) {
 	}
 	if got := LogOf(0).Pow(0.17); got != 0 {
 		t.Errorf("LogOf(0).Pow(0.17) = %v, want 0", got)
+	}
+}
+
+// TestFastPathErrorBound measures the fast path's relative error against
+// the 240-bit evaluation: it must stay well inside the bound Ziv's test
+// assumes (fastBound), or Pow could return a wrongly rounded result.
+func TestFastPathErrorBound(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	worst := 0.0
+	n := 6000
+	if testing.Short() {
+		n = 1000
+	}
+	for i := 0; i < n; i++ {
+		var x, y float64
+		switch i % 3 {
+		case 0:
+			x = math.Pow(10, -6+9*rng.Float64())
+			y = []float64{0.17, 0.04, 0.125, -0.25}[i%4]
+		case 1:
+			x = math.Pow(10, -6+9*rng.Float64())
+			y = -2 + 4*rng.Float64()
+		default:
+			x = math.Exp(-600 + 1200*rng.Float64())
+			y = (-1 + 2*rng.Float64()) * 600 / math.Abs(math.Log(x))
+		}
+		lh, ll := logDD(x)
+		zh := y * lh
+		zl := math.FMA(y, lh, -zh) + y*ll
+		if !(zh > -708 && zh < 709) {
+			continue
+		}
+		r, rl, scale := expDD(zh, zl)
+		z := bigLog(newBig(x))
+		z.Mul(z, newBig(y))
+		exact := bigExp(z)
+		d := new(big.Float).SetPrec(bigPrec).Add(newBig(r), newBig(rl))
+		d.Mul(d, newBig(scale))
+		d.Sub(d, exact)
+		d.Quo(d, exact)
+		rel, _ := d.Float64()
+		worst = math.Max(worst, math.Abs(rel)/(1+math.Abs(y)))
+	}
+	t.Logf("largest relative error / (1+|y|): 2^%.1f (Ziv's bound 2^%.1f)", math.Log2(worst), math.Log2(fastBound))
+	if worst > fastBound/4 {
+		t.Errorf("fast path error 2^%.1f·(1+|y|) is within a factor 4 of the bound 2^%.1f", math.Log2(worst), math.Log2(fastBound))
 	}
 }
