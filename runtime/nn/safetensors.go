@@ -5,11 +5,13 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/nodekit/nodekit/internal/dataio"
 )
 
 // Tensor is a named, shaped view of float64 values (row-major).
@@ -208,44 +210,17 @@ func DecodeSafetensors(buf []byte) ([]Tensor, map[string]string, error) {
 }
 
 // WriteFileAtomic writes data to path so that the file is either the old
-// one or the complete new one, never half-written: it writes a temporary
-// file in the same directory, fsyncs it, renames it over path and fsyncs
-// the directory.
-func WriteFileAtomic(path string, data []byte, perm os.FileMode) (err error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
+// one or the complete new one, never half-written (see
+// dataio.WriteFileAtomic, which it uses). perm must be 0o644, the only
+// mode nodekit writes.
+func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
+	if perm != 0o644 {
+		return fmt.Errorf("nn: WriteFileAtomic: mode %v, want 0644", perm)
+	}
+	return dataio.WriteFileAtomic(path, func(w io.Writer) error {
+		_, err := w.Write(data)
 		return err
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if _, err = f.Write(data); err != nil {
-		return err
-	}
-	if err = f.Chmod(perm); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(tmp, path); err != nil {
-		return err
-	}
-	if d, derr := os.Open(dir); derr == nil {
-		// Persist the rename; some file systems do not support syncing a
-		// directory, which is not an error worth failing the save for.
-		_ = d.Sync()
-		d.Close()
-	}
-	return nil
+	})
 }
 
 // SaveTensors writes ts with metadata meta to path in the safetensors
