@@ -90,7 +90,7 @@ func newSetup(p params) (*setup, error) {
 	mlp := nn.NewMLPWith(nn.MLPOptions{Sizes: []int{2, 50, 2}, Act: nn.Tanh, Init: nn.InitNormal, Sigma: 0.1, RNG: nn.NewRNG(p.seed)})
 	field := train.NewNeuralField(mlp.Sequential, train.Cube)
 	data := train.Data{T: ts, Y: sol.Y}
-	tr, err := train.New(field, train.NewRMSprop(1e-3), data, train.Config{
+	tr, err := train.New(field, nn.NewRMSprop(1e-3), data, train.Config{
 		Iters: p.niters, BatchSize: p.batchSize, BatchTime: p.batchTime, Seed: p.seed,
 		Loss:            nn.L1,
 		Gradient:        adjoint.Options{Method: p.grad, Solver: solver, SemiNorm: p.seminorm},

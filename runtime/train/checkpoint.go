@@ -70,7 +70,7 @@ func (t *Trainer) Load(path string) error {
 	if meta[metaFormat] != checkpointFormat {
 		return bad("format %q, want %q", meta[metaFormat], checkpointFormat)
 	}
-	if got, want := meta[metaOptimizer], fmt.Sprintf("%T", t.opt); got != want {
+	if got, want := meta[metaOptimizer], fmt.Sprintf("%T", t.opt); optimizerType(got) != optimizerType(want) {
 		return bad("saved with optimiser %s, this trainer uses %s", got, want)
 	}
 	so, ok := t.opt.(StatefulOptimizer)
@@ -108,10 +108,20 @@ func (t *Trainer) Load(path string) error {
 		return bad("random state: %v", err)
 	}
 	if err := so.SetState(optState, len(p)); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		return fmt.Errorf("%s: %w: %w", path, ErrCheckpoint, err)
 	}
 	*t.pcg = pcg
 	copy(p, params)
 	t.iter = iter
 	return nil
+}
+
+// optimizerType is the optimiser's type name without its package:
+// checkpoints written before train used nn's optimisers name them
+// *train.RMSprop and so on, with the same state.
+func optimizerType(name string) string {
+	if i := strings.LastIndexByte(name, '.'); i >= 0 {
+		return name[i+1:]
+	}
+	return name
 }

@@ -11,7 +11,7 @@
 // loss and the function evaluations when the output is a terminal.
 //
 //	field := train.NewNeuralField(net, train.Cube) // dy/dt = net(y³)
-//	tr, err := train.New(field, train.NewRMSprop(1e-3), data, train.Config{
+//	tr, err := train.New(field, nn.NewRMSprop(1e-3), data, train.Config{
 //		Iters: 2000, BatchSize: 20, BatchTime: 10, Seed: 1,
 //		Loss: nn.L1, EvalEvery: 20,
 //		CheckpointEvery: 100, CheckpointPath: "spiral.ckpt",
@@ -25,7 +25,6 @@
 // the iteration count in one safetensors file written atomically
 // (temporary file, fsync, rename). Trainer.Load restores all of it, so a
 // run resumed from a checkpoint continues exactly — bit for bit — as the
-// uninterrupted run would have. This needs a StatefulOptimizer: the
-// optimisers of this package (NewSGD, NewRMSprop, NewAdam, NewAdamW)
-// follow nn's (and PyTorch's) update rules exactly and expose their state.
+// uninterrupted run would have. This needs an nn.StatefulOptimizer, which
+// nn's SGD, RMSprop, Adam and AdamW are.
 package train

@@ -184,7 +184,7 @@ func (t *Trainer) validate() error {
 	}
 	if c.CheckpointEvery > 0 {
 		if _, ok := t.opt.(StatefulOptimizer); !ok {
-			return fmt.Errorf("%w (%T); use this package's optimisers", ErrOptimizerState, t.opt)
+			return fmt.Errorf("%w (%T); use nn's SGD, RMSprop or Adam", ErrOptimizerState, t.opt)
 		}
 	}
 	for _, o := range c.Outputs {
