@@ -46,6 +46,8 @@ type Options struct {
 	// Seed selects the initial weights of neural terms (Glorot-uniform
 	// weights, zero biases, one stream per net).
 	Seed uint64
+
+	reverse bool // tests: use reverse mode even where symbolic applies
 }
 
 const (
@@ -133,7 +135,7 @@ func New(m *dsl.Model, opts *Options) (*System, error) {
 		roots[progForce] = m.Eqs[len(h.Coords):]
 	}
 	dim := m.Dim
-	s.sym = len(m.Nets) == 0 && m.Dim <= MaxSymbolicDim
+	s.sym = len(m.Nets) == 0 && m.Dim <= MaxSymbolicDim && !o.reverse
 	if s.sym {
 		symbolic(m, roots)
 		dim = 2 * m.Dim // the adjoint seeds a follow the state
