@@ -467,3 +467,31 @@ func TestStepBounds(t *testing.T) {
 		t.Errorf("MinStep 0.05 at rtol 1e-10: err = %v, want ErrStepSizeTooSmall", err)
 	}
 }
+
+// The exported continuous extension reproduces the solver's dense output.
+func TestTableauDenseMatchesSolver(t *testing.T) {
+	for _, m := range []string{"dopri5", "tsit5"} {
+		tab, ok := Tableau(m)
+		if !ok || tab.Dense == nil {
+			t.Fatalf("%s: no exported dense weights", m)
+		}
+		w := make([]float64, len(tab.B))
+		tab.Dense(1, w)
+		for i := range w {
+			if math.Abs(w[i]-tab.B[i]) > 1e-14 {
+				t.Errorf("%s: w(1)[%d] = %g, want b = %g", m, i, w[i], tab.B[i])
+			}
+		}
+		tab.Dense(0.5, w)
+		sum := 0.0
+		for _, v := range w {
+			sum += v
+		}
+		if math.Abs(sum-0.5) > 1e-14 {
+			t.Errorf("%s: Σ w(½) = %g, want ½", m, sum)
+		}
+	}
+	if tab, _ := Tableau("rk4"); tab.Dense != nil {
+		t.Error("rk4 has no continuous extension of its own")
+	}
+}

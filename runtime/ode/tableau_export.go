@@ -13,6 +13,11 @@ type ButcherTableau struct {
 	// fixed-step methods.
 	E    []float64
 	FSAL bool
+	// Dense, when not nil, writes the weights of the method's own
+	// continuous extension: y(t0+θh) = y0 + h Σ w_i(θ) k_i (dopri5,
+	// tsit5). Methods without one interpolate with the cubic Hermite
+	// polynomial through the step's ends.
+	Dense func(theta float64, w []float64)
 }
 
 // Tableau returns the Butcher tableau of the explicit Runge–Kutta method
@@ -39,7 +44,7 @@ func Tableau(name string) (ButcherTableau, bool) {
 	if tab == nil {
 		return ButcherTableau{}, false
 	}
-	bt := ButcherTableau{Name: tab.name, Order: tab.order, FSAL: tab.fsal,
+	bt := ButcherTableau{Name: tab.name, Order: tab.order, FSAL: tab.fsal, Dense: tab.dense,
 		C: append([]float64(nil), tab.c...), B: append([]float64(nil), tab.b...)}
 	if tab.e != nil {
 		bt.E = append([]float64(nil), tab.e...)
