@@ -302,6 +302,7 @@ type chunkWorker struct {
 	// batched scratch
 	F, G   [][]float64
 	H0, H1 []float64
+	A      []float64 // SRIW1: per-channel weights of G3 and G4
 }
 
 func newChunkWorker(sys System, proto *Solver) *chunkWorker {
@@ -325,6 +326,7 @@ func newChunkWorker(sys System, proto *Solver) *chunkWorker {
 				cw.G[i] = make([]float64, n*C)
 			}
 			cw.H0, cw.H1 = make([]float64, n*C), make([]float64, n*C)
+			cw.A = make([]float64, 2*m*C)
 		}
 	}
 	if cw.kern == nil {
@@ -464,7 +466,9 @@ func (cw *chunkWorker) eulerBatch(t, h float64, cs int) {
 
 // sriBatch is SRIW1 over a chunk (diagonal or scalar noise), the
 // coefficients of sriw1Tableau written out; it computes what sri.step
-// computes path by path, up to rounding.
+// computes path by path, up to rounding. The iterated integrals are folded
+// into one weight per channel and diffusion stage first, so the stage loops
+// are plain fused multiply-adds over each component's row of the chunk.
 func (cw *chunkWorker) sriBatch(t, h float64, cs int) {
 	p := cw.p
 	n, m := p.n, p.m
@@ -474,25 +478,41 @@ func (cw *chunkWorker) sriBatch(t, h float64, cs int) {
 	H0, H1 := cw.H0[:N], cw.H1[:N]
 	F1, F2 := cw.F[0][:N], cw.F[1][:N]
 	G1, G2, G3, G4 := cw.G[0][:N], cw.G[1][:N], cw.G[2][:N], cw.G[3][:N]
-	// Per channel: ΔW, I_(k,0)/h, I_(k,k)/√h, I_(k,k,k)/h (in place of H).
-	W, I10, I11, I111 := cw.dW[:m*cs], cw.H[:m*cs], cw.F[2][:m*cs], cw.F[3][:m*cs]
+	// Per channel: 1.5·I_(k,0)/h (in place of the Lévy area H) and the
+	// weights of G1…G4 in the final combination, built from ΔW, I_(k,0)/h,
+	// I_(k,k)/√h and I_(k,k,k)/h.
+	M := m * cs
+	W, B0 := cw.dW[:M], cw.H[:M]
+	A1, A2, A3, A4 := cw.F[2][:M], cw.F[3][:M], cw.A[:M], cw.A[M:2*M]
+	inv2sq, inv6h := 0.5/sq, 1/(6*h)
+	const c43, c23, c13, c53 = 4.0 / 3, 2.0 / 3, 1.0 / 3, 5.0 / 3
 	for j, w := range W {
-		I10[j] = w/2 + I10[j]
-		I11[j] = (w*w - h) / 2 / sq
-		I111[j] = (w*w*w - 3*h*w) / 6 / h
+		i10 := 0.5*w + B0[j]
+		i11 := (w*w - h) * inv2sq
+		i111 := (w*w - 3*h) * w * inv6h
+		B0[j] = 1.5 * i10
+		A1[j] = -w - i11 + 2*i10 - 2*i111
+		A2[j] = c43*w + c43*i11 - c43*i10 + c53*i111
+		A3[j] = c23*w - c13*i11 - c23*i10 - c23*i111
+		A4[j] = i111
 	}
 	b := cw.batch
 	b.DriftBatch(t, Y, F1, cs)
 	b.DiffusionBatch(t, Y, G1, cs)
-	chan_ := func(j int) int {
+	// ch returns the rows of channel data for component i.
+	ch := func(x []float64, i int) []float64 {
 		if p.kind == Diagonal {
-			return j
+			return x[i*cs : (i+1)*cs : (i+1)*cs]
 		}
-		return j % cs
+		return x[:cs:cs]
 	}
-	for j := range H0 {
-		H0[j] = Y[j] + 0.75*h*F1[j] + 1.5*G1[j]*I10[chan_(j)]
-		H1[j] = Y[j] + 0.25*h*F1[j] + 0.5*sq*G1[j]
+	row := func(x []float64, i int) []float64 { return x[i*cs : (i+1)*cs : (i+1)*cs] }
+	for i := 0; i < n; i++ {
+		y, f, g, h0, h1, b0 := row(Y, i), row(F1, i), row(G1, i), row(H0, i), row(H1, i), ch(B0, i)
+		for q := range y {
+			h0[q] = y[q] + 0.75*h*f[q] + g[q]*b0[q]
+			h1[q] = y[q] + 0.25*h*f[q] + 0.5*sq*g[q]
+		}
 	}
 	b.DriftBatch(t+0.75*h, H0, F2, cs)
 	b.DiffusionBatch(t+0.25*h, H1, G2, cs)
@@ -506,14 +526,12 @@ func (cw *chunkWorker) sriBatch(t, h float64, cs int) {
 	b.DiffusionBatch(t+0.25*h, H1, G4, cs)
 	p.nfe += 2 * cs
 	p.ng += 4 * cs
-	const c43, c23, c13, c53 = 4.0 / 3, 2.0 / 3, 1.0 / 3, 5.0 / 3
-	for j := range Y {
-		c := chan_(j)
-		w, i10, i11, i111 := W[c], I10[c], I11[c], I111[c]
-		Y[j] += h*(c13*F1[j]+c23*F2[j]) +
-			(-w-i11+2*i10-2*i111)*G1[j] +
-			(c43*w+c43*i11-c43*i10+c53*i111)*G2[j] +
-			(c23*w-c13*i11-c23*i10-c23*i111)*G3[j] +
-			i111*G4[j]
+	for i := 0; i < n; i++ {
+		y, f1, f2 := row(Y, i), row(F1, i), row(F2, i)
+		g1, g2, g3, g4 := row(G1, i), row(G2, i), row(G3, i), row(G4, i)
+		a1, a2, a3, a4 := ch(A1, i), ch(A2, i), ch(A3, i), ch(A4, i)
+		for q := range y {
+			y[q] += h*(c13*f1[q]+c23*f2[q]) + a1[q]*g1[q] + a2[q]*g2[q] + a3[q]*g3[q] + a4[q]*g4[q]
+		}
 	}
 }
