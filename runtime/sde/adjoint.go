@@ -33,7 +33,9 @@ type adjointGrid struct {
 }
 
 func newAdjointGrid(ts []float64, dt float64) adjointGrid {
-	g := adjointGrid{grid: []float64{ts[0]}, save: make([]int, len(ts))}
+	steps := int((ts[len(ts)-1]-ts[0])/dt) + len(ts) + 1
+	g := adjointGrid{grid: make([]float64, 1, steps+1), save: make([]int, len(ts))}
+	g.grid[0] = ts[0]
 	clk := fixedClock{t0: ts[0], dt: dt}
 	t := ts[0]
 	for k := 1; k < len(ts); k++ {

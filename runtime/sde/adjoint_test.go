@@ -379,3 +379,24 @@ func TestGradientErrors(t *testing.T) {
 		}
 	}
 }
+
+// The gradient routines allocate per call, never per step: the count does
+// not depend on the number of steps.
+func TestGradientAllocationsIndependentOfSteps(t *testing.T) {
+	c := gradCases()[2]
+	setParams(c.sys, c.params)
+	bm := NewBrownianTree(0, 1, 2, 1, 1e-6)
+	gy0, gp := make([]float64, 2), make([]float64, 4)
+	for _, method := range []string{MethodReversibleHeun, MethodHeun, MethodMidpoint} {
+		count := func(dt float64) float64 {
+			return testing.AllocsPerRun(3, func() {
+				if err := AdjointGradient(c.sys, c.y0, saveTimes, bm, lossGradAt, gy0, gp, &AdjointOptions{Method: method, Dt: dt}); err != nil {
+					t.Fatal(err)
+				}
+			})
+		}
+		if a, b := count(1.0/16), count(1.0/1024); a != b {
+			t.Errorf("%s: %v allocations with 16 steps, %v with 1024", method, a, b)
+		}
+	}
+}

@@ -55,6 +55,8 @@
 // (and every path with Options.KeepPaths); its results depend on the seed
 // only, not on the number of goroutines. A failed solve returns a
 // *SolveError naming the method, t, h and (for SolvePaths) the path.
+// SolvePaths evaluates the system from several goroutines; a system with
+// scratch space implements Replicator to give each its own copy.
 //
 // # Gradients
 //
