@@ -41,9 +41,14 @@ func (g *gen) batched(sde bool) {
 func (g *gen) batchMethod(doc, sig string, soa bool, roots []*dsl.Expr, dstName string) {
 	n := g.dim
 	var pre, body bytes.Buffer
-	usesP := false
+	// Parameters are loaded into locals once: the compiler could not keep
+	// a field in a register across the loop's stores.
+	usedParam := map[int]bool{}
 	s0 := g.newScope(&pre)
-	s0.usesPp = &usesP
+	s0.param = func(i int) string {
+		usedParam[i] = true
+		return "p" + strconv.Itoa(i)
+	}
 
 	// Which nodes vary from state to state.
 	vary := map[*dsl.Expr]bool{}
@@ -137,8 +142,13 @@ func (g *gen) batchMethod(doc, sig string, soa bool, roots []*dsl.Expr, dstName 
 
 	w := &g.out
 	fmt.Fprintf(w, "%s\nfunc (m *%s) %s {\n", doc, g.typ, sig)
-	if usesP {
-		fmt.Fprintf(w, "th := m.theta[:%d:%d]\n", g.m.NumDeclared, g.m.NumDeclared)
+	var pidx []int
+	for i := range usedParam {
+		pidx = append(pidx, i)
+	}
+	sort.Ints(pidx)
+	for _, i := range pidx {
+		fmt.Fprintf(w, "p%d := %s\n", i, g.paramRef(i))
 	}
 	if len(netOrder) > 0 {
 		w.WriteString("m.growBatch(batch)\n")

@@ -99,8 +99,13 @@ func Go(prog *dsl.Program, opts *Options) ([]byte, error) {
 	fmt.Fprintf(&f, "package %s\n\n", o.Package)
 	src := body.String()
 	var imports []string
-	if strings.Contains(src, "math.") {
-		imports = append(imports, strconv.Quote("math"), "")
+	for _, std := range []string{"math", "unsafe"} {
+		if strings.Contains(src, std+".") {
+			imports = append(imports, strconv.Quote(std))
+		}
+	}
+	if len(imports) > 0 {
+		imports = append(imports, "")
 	}
 	for _, imp := range []struct{ name, path string }{
 		{"nn", "github.com/nodekit/nodekit/runtime/nn"},
@@ -142,13 +147,19 @@ type gen struct {
 	netJacInEqs bool
 	auto        bool
 
-	accessors []accessor
-	helpers   map[string]bool
+	fields  []field // the parameter fields, in the order of Params
+	helpers map[string]bool
 }
 
-type accessor struct {
-	getter, setter string // setter empty for vector parameters
-	p              *dsl.Param
+// A field is one exported parameter field of the generated type: a
+// declared parameter (float64, or [Size]float64 for a vector) or a net's
+// weights ([NumParams]float64), at offset off of Params.
+type field struct {
+	name      string
+	off, size int
+	p         *dsl.Param // nil for a net
+	net       int        // index of the net when p is nil
+	array     bool
 }
 
 var activationIdent = map[nn.Activation]string{
@@ -278,36 +289,51 @@ func (g *gen) dependsOnTime(es []*dsl.Expr) bool {
 }
 
 // names validates every name the model contributes and picks the
-// parameter accessors: Upper-cased first letter; on a collision with a
-// generated method or another accessor, "Param" is appended, then a
-// number.
+// parameter fields: the name with its first letter upper-cased; on a
+// collision with a generated method or an earlier field, "Param" (for a
+// declared parameter) or "Net" (for a net's weights) is appended, then a
+// number. Fields and methods share a namespace in Go.
 func (g *gen) names() error {
 	m := g.m
 	used := map[string]bool{}
 	for k := range reservedMethods {
 		used[k] = true
 	}
-	free := func(n string, vector bool) bool {
-		return !used[n] && (vector || !used["Set"+n])
+	pick := func(name, suffix string) string {
+		base := exported(name)
+		n := base
+		for i := 1; used[n]; i++ {
+			n = base + suffix
+			if i > 1 {
+				n += strconv.Itoa(i)
+			}
+		}
+		used[n] = true
+		return n
 	}
+	off := 0
 	for _, p := range m.Params {
 		if err := checkIdent("parameter name", p.Name); err != nil {
 			return err
 		}
-		name := exported(p.Name)
-		if !free(name, p.Vector) {
-			name += "Param"
-			for i := 2; !free(name, p.Vector); i++ {
-				name = exported(p.Name) + "Param" + strconv.Itoa(i)
-			}
+		if p.Offset != off || p.Size <= 0 || len(p.Default) != p.Size || (!p.Vector && p.Size != 1) {
+			return fmt.Errorf("%w: model %s: parameter %s is not laid out consecutively", ErrUnsupported, m.Name, p.Name)
 		}
-		a := accessor{getter: name, p: p}
-		used[name] = true
-		if !p.Vector {
-			a.setter = "Set" + name
-			used[a.setter] = true
+		g.fields = append(g.fields, field{name: pick(p.Name, "Param"), off: off, size: p.Size, p: p, array: p.Vector})
+		off += p.Size
+	}
+	if off != m.NumDeclared {
+		return fmt.Errorf("%w: model %s: %d declared parameters, %d in the parameter list", ErrUnsupported, m.Name, m.NumDeclared, off)
+	}
+	for k, n := range g.nets {
+		if n.ParamOffset != off || n.NumParams <= 0 {
+			return fmt.Errorf("%w: model %s: the weights of net %s do not follow the previous parameters", ErrUnsupported, m.Name, n.Name)
 		}
-		g.accessors = append(g.accessors, a)
+		g.fields = append(g.fields, field{name: pick(n.Name, "Net"), off: off, size: n.NumParams, net: k, array: true})
+		off += n.NumParams
+	}
+	if off != m.NumParams {
+		return fmt.Errorf("%w: model %s: %d parameters, the fields hold %d", ErrUnsupported, m.Name, m.NumParams, off)
 	}
 	for _, s := range m.States {
 		if _, err := quoteName("state name", s.Name, -1); err != nil {
@@ -320,6 +346,33 @@ func (g *gen) names() error {
 		}
 	}
 	return nil
+}
+
+// paramRef renders component i of the declared parameters as the field
+// (or array element) of m that holds it.
+func (g *gen) paramRef(i int) string {
+	for _, f := range g.fields {
+		if f.p != nil && i >= f.off && i < f.off+f.size {
+			if !f.array {
+				return "m." + f.name
+			}
+			return "m." + f.name + "[" + strconv.Itoa(i-f.off) + "]"
+		}
+	}
+	panic("codegen: internal error: parameter index out of range")
+}
+
+// firstParam renders the address of the first parameter, the base of
+// Params ("" when the model has none).
+func (g *gen) firstParam() string {
+	if len(g.fields) == 0 {
+		return ""
+	}
+	f := g.fields[0]
+	if f.array {
+		return "&m." + f.name + "[0]"
+	}
+	return "&m." + f.name
 }
 
 // sortedHelpers returns the helper names used, sorted.

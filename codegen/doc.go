@@ -16,27 +16,60 @@
 //
 // For `model Lorenz` the file declares
 //
-//	type Lorenz struct{ /* unexported */ }
+//	type Lorenz struct {
+//		Sigma float64 // one exported field per declared parameter
+//		Rho   float64
+//		Beta  float64
+//	}
 //	func NewLorenz() *Lorenz                  // declared parameter defaults
 //	func (m *Lorenz) InitialState() []float64 // declared initial state
-//	func (m *Lorenz) Sigma() float64          // one getter per declared parameter…
-//	func (m *Lorenz) SetSigma(v float64)      // …and a setter for scalar ones
-//	func (m *Lorenz) Params() []float64       // θ, aliasing the model's storage
+//	func (m *Lorenz) Params() []float64       // θ, aliasing the fields
 //	func (m *Lorenz) Func(t float64, y, dy []float64)
 //	func (m *Lorenz) Jac(t float64, y, J []float64)
 //	func (m *Lorenz) VJP(t float64, y, a, ay, ap []float64)
 //	…
 //
-// Parameters are accessor methods rather than struct fields because
-// ode.Differentiable requires Params to alias the model's storage, and Go
-// cannot alias named fields with a slice without package unsafe. All
-// parameters (declared ones, then every net's weights, in the IR's
-// layout) live in one []float64; Sigma() reads it and SetSigma writes it.
-// Accessor names are the parameter name with its first letter
-// upper-cased (a leading underscore gets an X in front); a name that
-// would collide with a generated method or another accessor gets "Param"
-// appended (then a number): `param dim` gives DimParam and SetDimParam.
-// Vector parameters get a getter returning a slice that aliases θ.
+// so a program sets a parameter with m.Rho = 20. A model with nets, such
+// as `model LotkaVolterraUDE` with `net U = mlp(x, y; hidden = [5, 5],
+// out = 2)`, also has one array field per net holding its weights and
+// biases in runtime/nn's MLP layout, followed by unexported workspaces:
+//
+//	type LotkaVolterraUDE struct {
+//		Alpha, Delta float64
+//		U            [57]float64 // read in place by the net
+//		// unexported: the nets and their workspaces
+//	}
+//	func NewLotkaVolterraUDE() *LotkaVolterraUDE
+//	func NewLotkaVolterraUDEWithSeed(seed uint64) *LotkaVolterraUDE
+//
+// # Parameter layout
+//
+// ode.Differentiable requires Params to alias the model's parameters, so
+// that an optimiser writing θ changes the model. The generated type
+// therefore declares its parameters first and consecutively, in the order
+// of θ (the IR's layout): the declared parameters (float64, or
+// [n]float64 for a vector parameter), then each net's weights as
+// [NumParams]float64. Every one of these is made of float64s, so Go lays
+// them out without padding, and Params returns
+//
+//	unsafe.Slice(&m.Sigma, 3)
+//
+// The generated file checks this layout at compile time: for every
+// parameter field F at offset k of θ it declares the constants
+// unsafe.Offsetof(T{}.F) - 8k and 8k - unsafe.Offsetof(T{}.F), one of
+// which overflows uintptr (a compile error) unless the field is exactly
+// at its offset, and likewise for where the last field ends. Each net is
+// bound to its array with runtime/nn's SetParams, so it reads the
+// weights in place and its gradient layout is θ's. Copy a model with
+// Clone, not with a struct assignment: Clone copies the parameter values
+// and binds new nets to the copy's own arrays (a plain copy would keep
+// nets that read the original's weights).
+//
+// Field names are the parameter or net name with its first letter
+// upper-cased (a leading underscore gets an X in front). Fields and
+// methods share a namespace in Go, so a name that would collide with a
+// generated method or an earlier field gets "Param" appended (or "Net"
+// for a net), then a number: `param dim` gives the field DimParam.
 //
 // A generated type implements ode.System, ode.Differentiable,
 // ode.Jacobian, ode.TimeDerivative, ode.Autonomous, ode.BatchSystem and

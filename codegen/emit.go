@@ -20,8 +20,8 @@ type scope struct {
 	// state renders the flat state component i (i < Dim); adjSeed renders
 	// the adjoint seed placeholder a_i (OpState with Index ≥ Dim).
 	state func(i int) string
-	// usesPp records that a declared parameter (th[i]) was used.
-	usesPp *bool
+	// param renders declared parameter component i.
+	param func(i int) string
 	// time renders t.
 	time string
 	// netOut renders output o of net k, after fwd(k) has run.
@@ -35,6 +35,7 @@ func (g *gen) newScope(w *bytes.Buffer) *scope {
 	s := &scope{
 		g: g, w: w, done: map[*dsl.Expr]string{},
 		state:   func(i int) string { return "y[" + strconv.Itoa(i) + "]" },
+		param:   g.paramRef,
 		time:    "t",
 		fwdDone: map[int]bool{}, jacDone: map[int]bool{}, bwdDone: map[int]bool{},
 	}
@@ -87,8 +88,7 @@ func (s *scope) atom(e *dsl.Expr) string {
 			r = s.state(e.Index)
 		}
 	case dsl.OpParam:
-		*s.usesPp = true
-		r = "th[" + strconv.Itoa(e.Index) + "]"
+		r = s.param(e.Index)
 	case dsl.OpNet:
 		if !s.fwdDone[e.Index] {
 			s.fwdDone[e.Index] = true

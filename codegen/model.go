@@ -37,18 +37,65 @@ func (g *gen) model() error {
 		pr(" with diagonal Itô noise")
 	}
 	pr(".\n//\n")
-	pr("// Every trainable parameter (the declared ones, then each net's weights)\n")
-	pr("// lives in one slice that Params returns without copying; the named\n")
-	pr("// accessors read and write the declared ones in place.\n")
-	if len(g.nets) > 0 {
-		pr("// A %s keeps per-call workspaces for its nets, so it is not safe for\n// concurrent use; Clone gives each goroutine its own.\n", T)
+	if len(g.fields) > 0 {
+		pr("// Its exported fields are the trainable parameters: the declared ones,\n")
+		pr("// then each net's weights. They lie next to each other in memory, in\n")
+		pr("// the order of Params, which returns them as one slice without copying.\n")
+	} else {
+		pr("// It has no trainable parameters.\n")
 	}
-	pr("type %s struct {\n\ttheta []float64\n", T)
+	if len(g.nets) > 0 {
+		pr("// A %s keeps per-call workspaces for its nets, so it is not safe for\n// concurrent use; Clone gives each goroutine its own. Copy one only\n// with Clone: a plain struct copy would share the nets, which read\n// the weights of the original.\n", T)
+	}
+	pr("type %s struct {\n", T)
+	for _, f := range g.fields {
+		if f.p != nil {
+			def := make([]string, len(f.p.Default))
+			for i, v := range f.p.Default {
+				def[i] = number(v)
+			}
+			pr("// %s is parameter %s (declared default %s).\n", f.name, f.p.Name, strings.Join(def, ", "))
+			if f.array {
+				pr("%s [%d]float64\n", f.name, f.size)
+			} else {
+				pr("%s float64\n", f.name)
+			}
+			continue
+		}
+		n := g.nets[f.net]
+		sizes := make([]string, 0, len(n.Sizes()))
+		for _, sz := range n.Sizes() {
+			sizes = append(sizes, strconv.Itoa(sz))
+		}
+		pr("// %s holds the weights and biases of net %s (an MLP with layer\n// widths %s), in runtime/nn's layout; the net reads them in place.\n", f.name, n.Name, strings.Join(sizes, ", "))
+		pr("%s [%d]float64\n", f.name, f.size)
+	}
+	if len(g.nets) > 0 {
+		pr("\n")
+	}
 	for k := range g.nets {
 		pr("n%d *nn.MLP\n", k)
 		pr("n%dx, n%dy, n%dgy, n%dgx, n%djac, n%dbx, n%dby []float64\n", k, k, k, k, k, k, k)
 	}
 	pr("}\n\n")
+
+	// Layout assertions: Params aliases the fields with unsafe.Slice, so
+	// each must sit at its offset; these fail to compile otherwise.
+	if len(g.fields) > 0 {
+		pr("// Params relies on the parameter fields being consecutive: each of\n")
+		pr("// these constants overflows, and the file does not compile, if a\n// field is not at its offset or the fields do not end at Params' length.\n")
+		pr("const (\n")
+		for _, f := range g.fields {
+			pr("_ = unsafe.Offsetof(%s{}.%s) - %d\n", T, f.name, 8*f.off)
+			pr("_ = %d - unsafe.Offsetof(%s{}.%s)\n", 8*f.off, T, f.name)
+		}
+		// The last field ends where the Params slice ends.
+		last := g.fields[len(g.fields)-1]
+		end := fmt.Sprintf("unsafe.Offsetof(%s{}.%s) + unsafe.Sizeof(%s{}.%s)", T, last.name, T, last.name)
+		pr("_ = %s - %d\n", end, 8*m.NumParams)
+		pr("_ = %d - (%s)\n", 8*m.NumParams, end)
+		pr(")\n\n")
+	}
 
 	// Interface assertions.
 	pr("var (\n")
@@ -66,21 +113,28 @@ func (g *gen) model() error {
 	pr(")\n\n")
 
 	// Constructors.
-	defaults := make([]string, 0, m.NumDeclared)
-	for _, v := range m.DefaultParams() {
-		defaults = append(defaults, number(v))
+	var inits []string
+	for _, f := range g.fields {
+		if f.p == nil {
+			continue
+		}
+		def := make([]string, len(f.p.Default))
+		for i, v := range f.p.Default {
+			def[i] = number(v)
+		}
+		if f.array {
+			inits = append(inits, fmt.Sprintf("%s: [%d]float64{%s}", f.name, f.size, strings.Join(def, ", ")))
+		} else {
+			inits = append(inits, f.name+": "+def[0])
+		}
 	}
-	if len(defaults) != m.NumDeclared {
-		return fmt.Errorf("%w: model %s: %d parameter defaults for %d parameters", ErrUnsupported, m.Name, len(defaults), m.NumDeclared)
+	lit := T + "{" + strings.Join(inits, ", ") + "}"
+	if len(inits) > 1 {
+		lit = T + "{\n" + strings.Join(inits, ",\n") + ",\n}"
 	}
 	if len(g.nets) == 0 {
 		pr("// New%s returns the model with its declared parameter defaults.\n", T)
-		pr("func New%s() *%s {\n", T, T)
-		if m.NumParams == 0 {
-			pr("return &%s{}\n}\n\n", T)
-		} else {
-			pr("return &%s{theta: []float64{%s}}\n}\n\n", T, strings.Join(defaults, ", "))
-		}
+		pr("func New%s() *%s {\nreturn &%s\n}\n\n", T, T, lit)
 	} else {
 		pr("// New%s returns the model with its declared parameter defaults and\n", T)
 		pr("// net weights initialised as New%sWithSeed(0) does.\n", T)
@@ -89,25 +143,30 @@ func (g *gen) model() error {
 		pr("// defaults and Glorot-uniform net weights (zero biases) drawn from\n")
 		pr("// nn.NewRNG, one stream per net as package dsl/eval draws them.\n")
 		pr("func New%sWithSeed(seed uint64) *%s {\n", T, T)
-		pr("m := &%s{theta: make([]float64, %d)}\n", T, m.NumParams)
-		if len(defaults) > 0 {
-			pr("copy(m.theta, []float64{%s})\n", strings.Join(defaults, ", "))
-		}
-		for k, n := range g.nets {
+		pr("m := &%s\n", lit)
+		for _, f := range g.fields {
+			if f.p != nil {
+				continue
+			}
+			k, n := f.net, g.nets[f.net]
 			sizes := make([]string, 0, len(n.Sizes()))
 			for _, s := range n.Sizes() {
 				sizes = append(sizes, strconv.Itoa(s))
 			}
 			stream := uint64(k) * 0x9e3779b97f4a7c15
-			lo, hi := n.ParamOffset, n.ParamOffset+n.NumParams
 			pr("m.n%d = nn.NewMLP([]int{%s}, %s, nn.NewRNG(seed+%#x))\n", k, strings.Join(sizes, ", "), g.acts[k], stream)
-			pr("copy(m.theta[%d:%d], m.n%d.Params())\n", lo, hi, k)
-			pr("m.n%d.SetParams(m.theta[%d:%d:%d])\n", k, lo, hi, hi)
+			pr("copy(m.%s[:], m.n%d.Params())\n", f.name, k)
 		}
-		pr("m.initWork()\nreturn m\n}\n\n")
-		pr("func (m *%s) initWork() {\n", T)
-		for k, n := range g.nets {
+		pr("m.bindNets()\nreturn m\n}\n\n")
+		pr("// bindNets points the nets at the weight fields of m and allocates\n// their workspaces.\n")
+		pr("func (m *%s) bindNets() {\n", T)
+		for _, f := range g.fields {
+			if f.p != nil {
+				continue
+			}
+			k, n := f.net, g.nets[f.net]
 			in, out := len(n.Inputs), n.Out
+			pr("m.n%d.SetParams(m.%s[:])\n", k, f.name)
 			pr("m.n%dx, m.n%dgx = make([]float64, %d), make([]float64, %d)\n", k, k, in, in)
 			pr("m.n%dy, m.n%dgy = make([]float64, %d), make([]float64, %d)\n", k, k, out, out)
 			pr("m.n%djac = make([]float64, %d)\n", k, in*out)
@@ -123,16 +182,20 @@ func (g *gen) model() error {
 	}
 
 	// Clone.
-	pr("// Clone returns a %s that shares the parameters of m (training one\n// trains both) but has its own workspaces.\n", T)
+	pr("// Clone returns a copy of m with the same parameter values and its own\n")
+	pr("// workspaces, for another goroutine (ode.SolveBatch). The copy has its\n")
+	pr("// own parameter fields: later changes to m do not reach it.\n")
 	pr("func (m *%s) Clone() ode.System {\n", T)
-	pr("c := &%s{theta: m.theta}\n", T)
-	if len(g.nets) > 0 {
+	if len(g.nets) == 0 {
+		pr("c := *m\nreturn &c\n}\n\n")
+	} else {
+		pr("c := &%s{}\n", T)
+		pr("copy(c.Params(), m.Params())\n")
 		for k := range g.nets {
 			pr("c.n%d = m.n%d.Clone()\n", k, k)
 		}
-		pr("c.initWork()\n")
+		pr("c.bindNets()\nreturn c\n}\n\n")
 	}
-	pr("return c\n}\n\n")
 
 	// Shape and names.
 	pr("// Dim returns the number of state components, %d.\n", g.dim)
@@ -165,8 +228,12 @@ func (g *gen) model() error {
 
 	// Parameters.
 	pr("// Params returns θ: the declared parameters, then every net's weights.\n")
-	pr("// It aliases m: writing to it changes the model.\n")
-	pr("func (m *%s) Params() []float64 { return m.theta }\n\n", T)
+	pr("// It aliases the parameter fields of m: writing to it changes the model.\n")
+	if len(g.fields) == 0 {
+		pr("func (m *%s) Params() []float64 { return nil }\n\n", T)
+	} else {
+		pr("func (m *%s) Params() []float64 { return unsafe.Slice(%s, %d) }\n\n", T, g.firstParam(), m.NumParams)
+	}
 	var pnames []string
 	for _, p := range m.Params {
 		for i := 0; i < p.Size; i++ {
@@ -183,18 +250,6 @@ func (g *gen) model() error {
 	}
 	pr("// ParamNames returns the names of the declared parameters, in the\n// order of Params.\n")
 	pr("func (m *%s) ParamNames() []string { return []string{%s} }\n\n", T, strings.Join(pnames, ", "))
-	for _, a := range g.accessors {
-		p := a.p
-		if p.Vector {
-			pr("// %s returns parameter %s, aliasing Params.\n", a.getter, p.Name)
-			pr("func (m *%s) %s() []float64 { return m.theta[%d:%d:%d] }\n\n", T, a.getter, p.Offset, p.Offset+p.Size, p.Offset+p.Size)
-			continue
-		}
-		pr("// %s returns parameter %s.\n", a.getter, p.Name)
-		pr("func (m *%s) %s() float64 { return m.theta[%d] }\n\n", T, a.getter, p.Offset)
-		pr("// %s sets parameter %s.\n", a.setter, p.Name)
-		pr("func (m *%s) %s(v float64) { m.theta[%d] = v }\n\n", T, a.setter, p.Offset)
-	}
 
 	// Right-hand side.
 	g.method("// Func writes f(t, y) into dy.", "Func(t float64, y, dy []float64)", []string{"y", "dy"}, func(s *scope) {
@@ -289,14 +344,9 @@ func (g *gen) model() error {
 func (g *gen) method(doc, sig string, bce []string, fill func(s *scope)) {
 	var body bytes.Buffer
 	s := g.newScope(&body)
-	usesP := false
-	s.usesPp = &usesP
 	fill(s)
 	w := &g.out
 	fmt.Fprintf(w, "%s\nfunc (m *%s) %s {\n", doc, g.typ, sig)
-	if usesP {
-		fmt.Fprintf(w, "th := m.theta[:%d:%d]\n", g.m.NumDeclared, g.m.NumDeclared)
-	}
 	for _, v := range bce {
 		fmt.Fprintf(w, "_ = %s[%d]\n", v, g.dim-1)
 	}

@@ -34,10 +34,11 @@ var predeclared = map[string]bool{
 
 // importNames are the package names generated code may import; a package
 // named like one of them would shadow it.
-var importNames = map[string]bool{"math": true, "nn": true, "ode": true, "sde": true}
+var importNames = map[string]bool{"math": true, "nn": true, "ode": true, "sde": true, "unsafe": true}
 
 // reservedMethods are the exported methods every generated type may have;
-// parameter accessors must not collide with them.
+// parameter fields must not collide with them (fields and methods share a
+// namespace).
 var reservedMethods = map[string]bool{
 	"Dim": true, "Func": true, "Jac": true, "VJP": true, "DfDt": true, "Autonomous": true,
 	"Params": true, "ParamNames": true, "NumParams": true, "InitialState": true, "StateNames": true,

@@ -27,7 +27,7 @@ func runGen(args []string, stdout, stderr io.Writer) error {
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: nodekit gen [-o out.go] [-pkg name] [-model Name] FILE")
 		fmt.Fprintln(stderr, "\nGenerates gofmt'd Go source with one type per model (NewName, InitialState,")
-		fmt.Fprintln(stderr, "parameter accessors, Func, Jac, VJP, batched forms, diffusion…). Meant for")
+		fmt.Fprintln(stderr, "parameters as exported fields, Func, Jac, VJP, batched forms, diffusion…). Meant for")
 		fmt.Fprintln(stderr, "\t//go:generate nodekit gen -o lorenz_gen.go lorenz.node")
 		fmt.Fprintln(stderr, "\nflags:")
 		fs.PrintDefaults()

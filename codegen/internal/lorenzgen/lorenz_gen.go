@@ -4,6 +4,7 @@ package lorenzgen
 
 import (
 	"math"
+	"unsafe"
 
 	"github.com/nodekit/nodekit/runtime/ode"
 )
@@ -11,12 +12,31 @@ import (
 // Lorenz is the model Lorenz of lorenz.node, generated as Go code: the first-order
 // system dy/dt = f(t, y) over 3 state components.
 //
-// Every trainable parameter (the declared ones, then each net's weights)
-// lives in one slice that Params returns without copying; the named
-// accessors read and write the declared ones in place.
+// Its exported fields are the trainable parameters: the declared ones,
+// then each net's weights. They lie next to each other in memory, in
+// the order of Params, which returns them as one slice without copying.
 type Lorenz struct {
-	theta []float64
+	// Sigma is parameter sigma (declared default 10).
+	Sigma float64
+	// Rho is parameter rho (declared default 28).
+	Rho float64
+	// Beta is parameter beta (declared default 2.6666666666666665).
+	Beta float64
 }
+
+// Params relies on the parameter fields being consecutive: each of
+// these constants overflows, and the file does not compile, if a
+// field is not at its offset or the fields do not end at Params' length.
+const (
+	_ = unsafe.Offsetof(Lorenz{}.Sigma) - 0
+	_ = 0 - unsafe.Offsetof(Lorenz{}.Sigma)
+	_ = unsafe.Offsetof(Lorenz{}.Rho) - 8
+	_ = 8 - unsafe.Offsetof(Lorenz{}.Rho)
+	_ = unsafe.Offsetof(Lorenz{}.Beta) - 16
+	_ = 16 - unsafe.Offsetof(Lorenz{}.Beta)
+	_ = unsafe.Offsetof(Lorenz{}.Beta) + unsafe.Sizeof(Lorenz{}.Beta) - 24
+	_ = 24 - (unsafe.Offsetof(Lorenz{}.Beta) + unsafe.Sizeof(Lorenz{}.Beta))
+)
 
 var (
 	_ ode.System         = (*Lorenz)(nil)
@@ -30,14 +50,19 @@ var (
 
 // NewLorenz returns the model with its declared parameter defaults.
 func NewLorenz() *Lorenz {
-	return &Lorenz{theta: []float64{10, 28, 2.6666666666666665}}
+	return &Lorenz{
+		Sigma: 10,
+		Rho:   28,
+		Beta:  2.6666666666666665,
+	}
 }
 
-// Clone returns a Lorenz that shares the parameters of m (training one
-// trains both) but has its own workspaces.
+// Clone returns a copy of m with the same parameter values and its own
+// workspaces, for another goroutine (ode.SolveBatch). The copy has its
+// own parameter fields: later changes to m do not reach it.
 func (m *Lorenz) Clone() ode.System {
-	c := &Lorenz{theta: m.theta}
-	return c
+	c := *m
+	return &c
 }
 
 // Dim returns the number of state components, 3.
@@ -50,43 +75,24 @@ func (m *Lorenz) InitialState() []float64 { return []float64{1, 1, 1} }
 func (m *Lorenz) StateNames() []string { return []string{"x", "y", "z"} }
 
 // Params returns θ: the declared parameters, then every net's weights.
-// It aliases m: writing to it changes the model.
-func (m *Lorenz) Params() []float64 { return m.theta }
+// It aliases the parameter fields of m: writing to it changes the model.
+func (m *Lorenz) Params() []float64 { return unsafe.Slice(&m.Sigma, 3) }
 
 // ParamNames returns the names of the declared parameters, in the
 // order of Params.
 func (m *Lorenz) ParamNames() []string { return []string{"sigma", "rho", "beta"} }
 
-// Sigma returns parameter sigma.
-func (m *Lorenz) Sigma() float64 { return m.theta[0] }
-
-// SetSigma sets parameter sigma.
-func (m *Lorenz) SetSigma(v float64) { m.theta[0] = v }
-
-// Rho returns parameter rho.
-func (m *Lorenz) Rho() float64 { return m.theta[1] }
-
-// SetRho sets parameter rho.
-func (m *Lorenz) SetRho(v float64) { m.theta[1] = v }
-
-// Beta returns parameter beta.
-func (m *Lorenz) Beta() float64 { return m.theta[2] }
-
-// SetBeta sets parameter beta.
-func (m *Lorenz) SetBeta(v float64) { m.theta[2] = v }
-
 // Func writes f(t, y) into dy.
 func (m *Lorenz) Func(t float64, y, dy []float64) {
-	th := m.theta[:3:3]
 	_ = y[2]
 	_ = dy[2]
 	v3 := y[1] - y[0]
-	v4 := th[0] * v3
-	v7 := th[1] - y[2]
+	v4 := m.Sigma * v3
+	v7 := m.Rho - y[2]
 	v8 := y[0] * v7
 	v9 := v8 - y[1]
 	v10 := y[0] * y[1]
-	v12 := th[2] * y[2]
+	v12 := m.Beta * y[2]
 	v13 := v10 - v12
 	dy[0] = v4
 	dy[1] = v9
@@ -98,18 +104,17 @@ func (m *Lorenz) Autonomous() bool { return true }
 
 // Jac writes ∂f/∂y at (t, y) into J, row-major: J[i*Dim+j] = ∂f_i/∂y_j.
 func (m *Lorenz) Jac(t float64, y []float64, J []float64) {
-	th := m.theta[:3:3]
 	_ = y[2]
 	_ = J[8]
 	clear(J[:9])
-	v21 := -th[0]
-	v7 := th[1] - y[2]
+	v21 := -m.Sigma
+	v7 := m.Rho - y[2]
 	v22 := -y[0]
-	v23 := -th[2]
+	v23 := -m.Beta
 	J[0] = v21
 	J[3] = v7
 	J[6] = y[1]
-	J[1] = th[0]
+	J[1] = m.Sigma
 	J[4] = -1
 	J[7] = y[0]
 	J[5] = v22
@@ -119,21 +124,20 @@ func (m *Lorenz) Jac(t float64, y []float64, J []float64) {
 // VJP computes ay = aᵀ∂f/∂y and accumulates ap += aᵀ∂f/∂θ at (t, y);
 // ap may be nil.
 func (m *Lorenz) VJP(t float64, y, a, ay, ap []float64) {
-	th := m.theta[:3:3]
 	_ = y[2]
 	_ = a[2]
 	_ = ay[2]
 	v30 := a[2] * y[1]
-	v7 := th[1] - y[2]
+	v7 := m.Rho - y[2]
 	v34 := a[1] * v7
 	v35 := v30 + v34
-	v40 := a[0] * th[0]
+	v40 := a[0] * m.Sigma
 	v43 := v35 - v40
 	v31 := a[2] * y[0]
 	v33 := v31 - a[1]
 	v41 := v33 + v40
 	v27 := -a[2]
-	v29 := v27 * th[2]
+	v29 := v27 * m.Beta
 	v36 := a[1] * y[0]
 	v38 := v29 - v36
 	ay[0] = v43
@@ -161,15 +165,17 @@ func (m *Lorenz) DfDt(t float64, y, dfdt []float64) {
 // FuncBatch evaluates f for batch states stored row after row:
 // state r is Y[r*Dim:(r+1)*Dim] (ode.BatchSystem).
 func (m *Lorenz) FuncBatch(t float64, Y, dY []float64, batch int) {
-	th := m.theta[:3:3]
+	p0 := m.Sigma
+	p1 := m.Rho
+	p2 := m.Beta
 	for r := range batch {
 		v3 := Y[r*3+1] - Y[r*3+0]
-		v4 := th[0] * v3
-		v7 := th[1] - Y[r*3+2]
+		v4 := p0 * v3
+		v7 := p1 - Y[r*3+2]
 		v8 := Y[r*3+0] * v7
 		v9 := v8 - Y[r*3+1]
 		v10 := Y[r*3+0] * Y[r*3+1]
-		v12 := th[2] * Y[r*3+2]
+		v12 := p2 * Y[r*3+2]
 		v13 := v10 - v12
 		dY[r*3+0] = v4
 		dY[r*3+1] = v9
@@ -180,7 +186,9 @@ func (m *Lorenz) FuncBatch(t float64, Y, dY []float64, batch int) {
 // FuncSoA evaluates f for batch states stored structure-of-arrays:
 // component i of state r is Y[i*batch+r], and likewise dY.
 func (m *Lorenz) FuncSoA(t float64, Y, dY []float64, batch int) {
-	th := m.theta[:3:3]
+	p0 := m.Sigma
+	p1 := m.Rho
+	p2 := m.Beta
 	y0 := Y[0*batch : 1*batch]
 	y1 := Y[1*batch : 2*batch]
 	y2 := Y[2*batch : 3*batch]
@@ -189,12 +197,12 @@ func (m *Lorenz) FuncSoA(t float64, Y, dY []float64, batch int) {
 	d2 := dY[2*batch : 3*batch]
 	for r := range batch {
 		v3 := y1[r] - y0[r]
-		v4 := th[0] * v3
-		v7 := th[1] - y2[r]
+		v4 := p0 * v3
+		v7 := p1 - y2[r]
 		v8 := y0[r] * v7
 		v9 := v8 - y1[r]
 		v10 := y0[r] * y1[r]
-		v12 := th[2] * y2[r]
+		v12 := p2 * y2[r]
 		v13 := v10 - v12
 		d0[r] = v4
 		d1[r] = v9

@@ -34,6 +34,36 @@ func TestUpToDate(t *testing.T) {
 	}
 }
 
+// TestFields: the parameters are exported fields that Params aliases.
+func TestFields(t *testing.T) {
+	m := NewLorenz()
+	if m.Sigma != 10 || m.Rho != 28 || m.Beta != 8.0/3 {
+		t.Fatalf("defaults σ=%v ρ=%v β=%v", m.Sigma, m.Rho, m.Beta)
+	}
+	p := m.Params()
+	if len(p) != 3 || p[0] != 10 || p[1] != 28 || p[2] != 8.0/3 {
+		t.Fatalf("Params() = %v", p)
+	}
+	m.Rho = 20
+	p[2] = 1
+	if p[1] != 20 || m.Beta != 1 {
+		t.Errorf("Params does not alias the fields: %v, β=%v", p, m.Beta)
+	}
+	dy := make([]float64, 3)
+	m.Func(0, []float64{1, 2, 3}, dy)
+	if want := []float64{10 * (2 - 1), 1*(20-3) - 2, 1*2 - 1*3}; dy[0] != want[0] || dy[1] != want[1] || dy[2] != want[2] {
+		t.Errorf("f = %v, want %v", dy, want)
+	}
+	if n := testing.AllocsPerRun(10, func() { _ = m.Params() }); n != 0 {
+		t.Errorf("Params allocates %v times", n)
+	}
+	c := m.Clone().(*Lorenz)
+	m.Sigma = 5
+	if c.Sigma != 10 || c.Rho != 20 {
+		t.Errorf("clone: σ=%v ρ=%v, want the values at Clone time", c.Sigma, c.Rho)
+	}
+}
+
 // handLorenz is runtime/ode's hand-written test Lorenz (σ=10, ρ=28, β=8/3).
 type handLorenz struct{}
 
