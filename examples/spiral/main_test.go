@@ -108,3 +108,25 @@ func BenchmarkSpiralIteration(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSpiralReference is one evaluation of the minibatch's field
+// and its vector–Jacobian product (FuncVJP, batch 20): a fixed unit of
+// work to divide BenchmarkSpiralIteration by on a shared machine.
+func BenchmarkSpiralReference(b *testing.B) {
+	s, err := newSetup(params{niters: 1, dataSize: 1000, batchTime: 10, batchSize: 20, rtol: 1e-7, atol: 1e-9})
+	if err != nil {
+		b.Fatal(err)
+	}
+	sys := s.field.System(20)
+	fv := sys.(adjoint.FuncVJPer)
+	n := sys.Dim()
+	y, a, dy, ay := make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
+	ap := make([]float64, len(sys.Params()))
+	for i := range y {
+		y[i], a[i] = s.data.Y[10*i][i%2], 1
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		fv.FuncVJP(0, y, a, dy, ay, ap)
+	}
+}

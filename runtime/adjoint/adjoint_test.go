@@ -94,12 +94,16 @@ var methods = []adjoint.Method{adjoint.Backsolve, adjoint.Checkpoint, adjoint.Di
 func TestLinearAnalytic(t *testing.T) {
 	y0 := []float64{1.2, -0.7}
 	tight := &ode.Options{RTol: 1e-10, ATol: 1e-12}
-	for _, m := range methods {
+	for _, mc := range []struct {
+		m    adjoint.Method
+		ckpt int
+	}{{adjoint.Backsolve, 0}, {adjoint.Checkpoint, 0}, {adjoint.Checkpoint, 3}, {adjoint.Discrete, 0}} {
+		m := mc.m
 		for _, semi := range []bool{false, true} {
-			t.Run(fmt.Sprintf("%v/seminorm=%v", m, semi), func(t *testing.T) {
+			t.Run(fmt.Sprintf("%v/checkpoints=%d/seminorm=%v", m, mc.ckpt, semi), func(t *testing.T) {
 				r := &rotDecay{p: []float64{-0.3, 1.7}}
 				l, dp, dy0, dt := linearAnalytic(r, y0)
-				opts := &adjoint.Options{Method: m, Solver: tight, SemiNorm: semi, Checkpoints: 3, TimeGradient: m != adjoint.Discrete}
+				opts := &adjoint.Options{Method: m, Solver: tight, SemiNorm: semi, Checkpoints: mc.ckpt, TimeGradient: m != adjoint.Discrete}
 				res, err := adjoint.Gradient(r, y0, linTS, quadLoss(linD), opts)
 				if err != nil {
 					t.Fatal(err)
@@ -183,10 +187,14 @@ func TestTimeGradientFD(t *testing.T) {
 	ts := []float64{0.2, 0.9, 1.3, 2.0}
 	d := [][]float64{{0.1}, {0.7}, {-0.2}, {0.4}}
 	o := &ode.Options{RTol: 1e-11, ATol: 1e-13}
-	for _, m := range []adjoint.Method{adjoint.Backsolve, adjoint.Checkpoint} {
-		t.Run(m.String(), func(t *testing.T) {
+	for _, mc := range []struct {
+		m    adjoint.Method
+		ckpt int
+	}{{adjoint.Backsolve, 0}, {adjoint.Checkpoint, 0}, {adjoint.Checkpoint, 2}} {
+		m := mc.m
+		t.Run(fmt.Sprintf("%v/checkpoints=%d", m, mc.ckpt), func(t *testing.T) {
 			sys := &forced{p: []float64{-0.4, 0.8, 0.3}}
-			res, err := adjoint.Gradient(sys, y0, ts, quadLoss(d), &adjoint.Options{Method: m, Solver: o, TimeGradient: true, Checkpoints: 2})
+			res, err := adjoint.Gradient(sys, y0, ts, quadLoss(d), &adjoint.Options{Method: m, Solver: o, TimeGradient: true, Checkpoints: mc.ckpt})
 			if err != nil {
 				t.Fatal(err)
 			}

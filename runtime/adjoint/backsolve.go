@@ -46,17 +46,15 @@ func (b *backsolveSys) Func(t float64, y, dy []float64) {
 }
 
 type backsolveState struct {
-	aug  *backsolveSys
-	bwd  *ode.Solver
-	bsol ode.Solution
-	y    []float64
-	bts  [2]float64
+	aug *backsolveSys
+	bwd *intervalSolver
+	y   []float64
 }
 
 func newBacksolve(w *Workspace, fo ode.Options) (*backsolveState, error) {
 	s := &backsolveState{aug: &backsolveSys{sys: w.sys, fv: w.fv, n: w.n, np: w.np, td: w.td, negA: make([]float64, w.n)}}
 	var err error
-	if s.bwd, err = ode.NewSolver(s.aug, w.adjointOptions(fo, 2*w.n)); err != nil {
+	if s.bwd, err = newIntervalSolver(s.aug, w.adjointOptions(fo, 2*w.n)); err != nil {
 		return nil, fmt.Errorf("adjoint: backward solver: %w", err)
 	}
 	s.y = make([]float64, s.aug.Dim())
@@ -80,18 +78,18 @@ func (w *Workspace) backsolve(y0, ts []float64, loss LossFunc, res *Result) erro
 	copy(aug[n:2*n], w.g[N-1])
 	tg := w.td != nil
 	s.aug.nvjp = 0
+	s.bwd.start((ts[N-1] - ts[0]) / float64(max(w.fsol.Stats.Accepted, 1)))
 	for i := N - 1; i >= 1; i-- {
 		if tg {
 			d := w.timeJump(ts[i], Y[i], w.g[i], &res.Stats.Backward)
 			res.DT[i] = d
 			aug[2*n+np] -= d
 		}
-		s.bts = [2]float64{ts[i], ts[i-1]}
-		if err := s.bwd.Solve(aug, s.bts[:], &s.bsol); err != nil {
+		y, err := s.bwd.solve(aug, ts[i], ts[i-1], &res.Stats.Backward)
+		if err != nil {
 			return fmt.Errorf("%w: interval [%g, %g]: %w", ErrBackward, ts[i-1], ts[i], err)
 		}
-		addStats(&res.Stats.Backward, s.bsol.Stats)
-		copy(aug, s.bsol.Y[1])
+		copy(aug, y)
 		// Restart the state from the forward solution (as torchdiffeq
 		// does) so backward drift does not accumulate across intervals.
 		copy(aug[:n], Y[i-1])

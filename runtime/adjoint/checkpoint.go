@@ -48,11 +48,13 @@ func (c *checkpointSys) Func(t float64, y, dy []float64) {
 }
 
 type checkpointState struct {
-	adj    *checkpointSys
+	adj *checkpointSys
+	// dense is the forward solver with dense output (Checkpoints = 0);
+	// seg re-solves segments (Checkpoints > 0).
+	dense  *ode.Solver
 	seg    *ode.Solver
 	segSol ode.Solution
-	bwd    *ode.Solver
-	bsol   ode.Solution
+	bwd    *intervalSolver
 	grid   []float64 // observation times and checkpoints, in order
 	obs    []int     // grid index of each observation
 	y      []float64
@@ -66,10 +68,15 @@ func newCheckpoint(w *Workspace, fo ode.Options) (*checkpointState, error) {
 	so := fo
 	so.Dense = true
 	var err error
-	if s.seg, err = ode.NewSolver(w.sys, &so); err != nil {
+	if w.opts.Checkpoints == 0 {
+		s.dense, err = ode.NewSolver(w.sys, &so)
+	} else {
+		s.seg, err = ode.NewSolver(w.sys, &so)
+	}
+	if err != nil {
 		return nil, err
 	}
-	if s.bwd, err = ode.NewSolver(s.adj, w.adjointOptions(fo, w.n)); err != nil {
+	if s.bwd, err = newIntervalSolver(s.adj, w.adjointOptions(fo, w.n)); err != nil {
 		return nil, fmt.Errorf("adjoint: backward solver: %w", err)
 	}
 	s.y = make([]float64, s.adj.Dim())
@@ -102,11 +109,14 @@ func (s *checkpointState) buildGrid(ts []float64, k int) {
 }
 
 func (w *Workspace) checkpoint(y0, ts []float64, loss LossFunc, res *Result) error {
-	n, np, N := w.n, w.np, len(ts)
 	s := w.cp
 	if _, err := checkTimes(ts); err != nil {
 		return fmt.Errorf("%w: %w", ErrForward, err)
 	}
+	if s.dense != nil {
+		return w.interpolating(y0, ts, loss, res)
+	}
+	n, np, N := w.n, w.np, len(ts)
 	s.buildGrid(ts, w.opts.Checkpoints)
 	G := s.grid
 	if err := w.fwd.Solve(y0, G, &w.fsol); err != nil {
@@ -127,6 +137,7 @@ func (w *Workspace) checkpoint(y0, ts []float64, loss LossFunc, res *Result) err
 		adj[n+np] -= d
 	}
 	s.adj.nvjp = 0
+	s.bwd.start((G[len(G)-1] - G[0]) / float64(max(w.fsol.Stats.Accepted, 1)))
 	k := N - 1 // the last observation reached on the way back
 	for j := len(G) - 1; j >= 1; j-- {
 		s.its = [2]float64{G[j-1], G[j]}
@@ -135,12 +146,11 @@ func (w *Workspace) checkpoint(y0, ts []float64, loss LossFunc, res *Result) err
 		}
 		addStats(&res.Stats.Backward, s.segSol.Stats)
 		s.adj.lo, s.adj.hi = math.Min(G[j-1], G[j]), math.Max(G[j-1], G[j])
-		s.its = [2]float64{G[j], G[j-1]}
-		if err := s.bwd.Solve(adj, s.its[:], &s.bsol); err != nil {
+		y, err := s.bwd.solve(adj, G[j], G[j-1], &res.Stats.Backward)
+		if err != nil {
 			return fmt.Errorf("%w: interval [%g, %g]: %w", ErrBackward, G[j-1], G[j], err)
 		}
-		addStats(&res.Stats.Backward, s.bsol.Stats)
-		copy(adj, s.bsol.Y[1])
+		copy(adj, y)
 		if s.obs[k-1] == j-1 {
 			k--
 			a := adj[:n]
@@ -152,6 +162,52 @@ func (w *Workspace) checkpoint(y0, ts []float64, loss LossFunc, res *Result) err
 				res.DT[k] = d
 				adj[n+np] -= d
 			}
+		}
+	}
+	res.Stats.NVJP = s.adj.nvjp
+	copy(res.DY0, adj[:n])
+	copy(res.DParams, adj[n:n+np])
+	if tg {
+		res.DT[0] = adj[n+np]
+	}
+	return nil
+}
+
+// interpolating is the checkpoint method without checkpoints: the
+// forward solve keeps its dense output, and the backward pass takes z(t)
+// from it, recomputing nothing.
+func (w *Workspace) interpolating(y0, ts []float64, loss LossFunc, res *Result) error {
+	n, np, N := w.n, w.np, len(ts)
+	s := w.cp
+	if err := s.dense.Solve(y0, ts, &s.segSol); err != nil {
+		return fmt.Errorf("%w: %w", ErrForward, err)
+	}
+	res.Stats.Forward = s.segSol.Stats
+	res.Stats.Checkpoints = s.segSol.Stats.Accepted
+	Y := s.segSol.Y
+	w.losses(N, func(i int) []float64 { return Y[i] }, loss, res)
+
+	adj := s.y
+	clear(adj)
+	copy(adj[:n], w.g[N-1])
+	tg := w.td != nil
+	s.adj.nvjp = 0
+	s.bwd.start((ts[N-1] - ts[0]) / float64(max(s.segSol.Stats.Accepted, 1)))
+	for i := N - 1; i >= 1; i-- {
+		if tg {
+			d := w.timeJump(ts[i], Y[i], w.g[i], &res.Stats.Backward)
+			res.DT[i] = d
+			adj[n+np] -= d
+		}
+		s.adj.lo, s.adj.hi = math.Min(ts[i-1], ts[i]), math.Max(ts[i-1], ts[i])
+		y, err := s.bwd.solve(adj, ts[i], ts[i-1], &res.Stats.Backward)
+		if err != nil {
+			return fmt.Errorf("%w: interval [%g, %g]: %w", ErrBackward, ts[i-1], ts[i], err)
+		}
+		copy(adj, y)
+		a := adj[:n]
+		for k, v := range w.g[i-1] {
+			a[k] += v
 		}
 	}
 	res.Stats.NVJP = s.adj.nvjp

@@ -22,12 +22,16 @@
 // solve of z can drift from the forward trajectory for chaotic or stiff
 // systems.
 //
-// Checkpoint is the interpolating adjoint with checkpoints: the forward
-// pass stores the state at the observation times and at Options.Checkpoints
-// extra, evenly spaced times; the backward pass re-solves each segment
-// forwards with dense output and integrates [a, ∂L/∂θ, ∂L/∂t] backwards
-// with z(t) taken from that dense output, so z on the way back is the
-// forward trajectory. Memory is the checkpoints plus one segment's steps.
+// Checkpoint is the interpolating adjoint: it integrates [a, ∂L/∂θ,
+// ∂L/∂t] backwards with z(t) interpolated from a forward solution, so z
+// on the way back is the forward trajectory. By default
+// (Options.Checkpoints = 0) that is the forward solve's own dense output,
+// kept for the whole solve: nothing is recomputed and memory grows with
+// the number of forward steps. With Options.Checkpoints = k > 0 the
+// forward pass stores the state at the observation times and at k extra,
+// evenly spaced times, and the backward pass re-solves each segment
+// forwards with dense output: memory is the checkpoints plus one
+// segment's steps.
 //
 // Discrete differentiates through the solver's own steps (backpropagation
 // through the solver): the forward pass solves each observation interval
@@ -47,6 +51,10 @@
 //	ws, err := adjoint.NewWorkspace(sys, &adjoint.Options{Method: adjoint.Backsolve})
 //	var res adjoint.Result
 //	err = ws.Gradient(y0, ts, loss, &res) // res.Loss, res.DParams, res.DY0, res.DT
+//
+// The backward passes solve one observation interval at a time, each
+// starting with a step size learnt from the previous interval (not
+// Hairer's initial-step heuristic, which starts small every time).
 //
 // Systems that can evaluate f and its VJP in one pass (a neural network
 // shares the forward activations) implement FuncVJPer; the backsolve

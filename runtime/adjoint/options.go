@@ -63,8 +63,13 @@ type Options struct {
 	// time gradients are integrated but never shrink the step.
 	SemiNorm bool
 
-	// Checkpoints is the number of evenly spaced checkpoints the
-	// Checkpoint method stores in addition to the observation times.
+	// Checkpoints selects how the Checkpoint method gets z(t) on the way
+	// back. 0 (the default): the forward solve keeps its dense output and
+	// nothing is recomputed; memory grows with the number of forward
+	// steps (Julia's InterpolatingAdjoint without checkpointing). k > 0:
+	// the forward pass stores only the states at the observation times
+	// and at k evenly spaced checkpoints, and each segment is re-solved
+	// with dense output on the way back; memory is one segment's steps.
 	Checkpoints int
 
 	// TimeGradient asks for Result.DT, ∂L/∂tᵢ. It costs one extra
@@ -84,8 +89,9 @@ type Stats struct {
 	Backward ode.Stats
 	// NVJP counts vector–Jacobian products.
 	NVJP int
-	// Checkpoints is the number of stored states (Checkpoint: grid points;
-	// Discrete: accepted steps plus one per interval).
+	// Checkpoints is the number of stored states (Checkpoint: grid
+	// points, or the forward steps whose dense output is kept when
+	// Options.Checkpoints is 0; Discrete: accepted steps plus one).
 	Checkpoints int
 }
 
