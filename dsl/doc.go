@@ -111,7 +111,13 @@
 //
 // Machine compiles roots of an IR DAG to a flat, register-based
 // instruction list (no closures, no allocation per call) and evaluates
-// them forward and in reverse mode (vector–Jacobian products). Package
+// them forward and in reverse mode (vector–Jacobian products). Common
+// shapes (a·b ± c, a·b ± c·d, a·(b ± c), a·(b − c) ± d, (−a)·b) become
+// single superinstructions when the inner node has no other use, so the
+// Lorenz right-hand side is three dispatches; each still rounds every
+// intermediate separately (never a fused multiply–add), so a generated
+// program that writes one Go statement per node agrees bit for bit.
+// Machine.Disasm lists a program. Package
 // dsl/eval builds on it to make a Model an ode.System. CompileExpr
 // compiles a standalone expression over named variables, for example a
 // custom SINDy library term:
