@@ -85,7 +85,9 @@ func (v *intervalSolver) solve(y0 []float64, t0, t1 float64, st *ode.Stats) ([]f
 // learn updates the step estimate from an interval of length L solved
 // in acc accepted steps: one step means the interval, not the error,
 // limited it, so the estimate is kept (or raised to L); otherwise the
-// full steps were about L/(acc − ½) (the last one is clipped).
+// acc − 1 full steps covered less than L (the last one is clipped), so
+// L/(acc − 1) errs on the long side: a rejected first step costs what
+// one step too many would, and a long first step is often accepted.
 func (v *intervalSolver) learn(L float64, s ode.Stats) {
 	switch {
 	case s.Accepted <= 1 && s.Rejected == 0:
@@ -93,7 +95,7 @@ func (v *intervalSolver) learn(L float64, s ode.Stats) {
 	case s.Accepted <= 1:
 		v.h = L / 2
 	default:
-		v.h = L / (float64(s.Accepted) - 0.5)
+		v.h = L / (float64(s.Accepted) - 1)
 	}
 }
 
