@@ -47,3 +47,7 @@ func vscaleAVX2(dst []float64, alpha float64, a []float64)     { panic(errNoAsm)
 func vaddScalarAVX2(dst []float64, alpha float64, a []float64) { panic(errNoAsm) }
 func vnegAVX2(dst, a []float64)                                { panic(errNoAsm) }
 func vsquareAVX2(dst, a []float64)                             { panic(errNoAsm) }
+func vexpAVX2(dst, x []float64)                                { panic(errNoAsm) }
+func vtanhAVX2(dst, x []float64)                               { panic(errNoAsm) }
+func vsigmoidAVX2(dst, x []float64)                            { panic(errNoAsm) }
+func vsoftplusAVX2(dst, x []float64)                           { panic(errNoAsm) }

@@ -123,3 +123,23 @@ func vnegAVX2(dst []float64, a []float64)
 //
 //go:noescape
 func vsquareAVX2(dst []float64, a []float64)
+
+// vexpAVX2 sets dst[i] = exp(x[i]) (expKernel) over len(dst) elements, a multiple of 4.
+//
+//go:noescape
+func vexpAVX2(dst []float64, x []float64)
+
+// vtanhAVX2 sets dst[i] = tanh(x[i]) (tanhKernel) over len(dst) elements, a multiple of 4.
+//
+//go:noescape
+func vtanhAVX2(dst []float64, x []float64)
+
+// vsigmoidAVX2 sets dst[i] = 1/(1+exp(-x[i])) (sigmoidKernel) over len(dst) elements, a multiple of 4.
+//
+//go:noescape
+func vsigmoidAVX2(dst []float64, x []float64)
+
+// vsoftplusAVX2 sets dst[i] = log(1+exp(x[i])) (softplusKernel) over len(dst) elements, a multiple of 4.
+//
+//go:noescape
+func vsoftplusAVX2(dst []float64, x []float64)

@@ -1897,3 +1897,542 @@ vsquareAVX2_tail:
 vsquareAVX2_done:
 	VZEROUPPER
 	RET
+
+// func vexpAVX2(dst []float64, x []float64)
+// Requires: AVX, AVX2, FMA3
+TEXT ·vexpAVX2(SB), NOSPLIT, $0-48
+	MOVQ dst_base+0(FP), AX
+	MOVQ x_base+24(FP), CX
+	MOVQ dst_len+8(FP), DX
+	XORQ BX, BX
+
+vexpAVX2_loop:
+	CMPQ         BX, DX
+	JGE          vexpAVX2_done
+	VMOVUPD      (CX)(BX*8), Y0
+	VMOVUPD      vm_exp_hi<>+0(SB), Y1
+	VMINPD       Y0, Y1, Y1
+	VMOVUPD      vm_exp_lo<>+0(SB), Y0
+	VMAXPD       Y1, Y0, Y1
+	VMULPD       vm_exp_log2e<>+0(SB), Y1, Y0
+	VROUNDPD     $0x00, Y0, Y0
+	VFNMADD231PD vm_exp_ln2hi<>+0(SB), Y0, Y1
+	VMOVAPD      Y1, Y2
+	VFNMADD231PD vm_exp_ln2lo<>+0(SB), Y0, Y2
+	VSUBPD       Y2, Y1, Y1
+	VFNMADD231PD vm_exp_ln2lo<>+0(SB), Y0, Y1
+	VMOVUPD      vm_exp_c0<>+0(SB), Y3
+	VFMADD213PD  vm_exp_c1<>+0(SB), Y2, Y3
+	VFMADD213PD  vm_exp_c2<>+0(SB), Y2, Y3
+	VFMADD213PD  vm_exp_c3<>+0(SB), Y2, Y3
+	VFMADD213PD  vm_exp_c4<>+0(SB), Y2, Y3
+	VFMADD213PD  vm_exp_c5<>+0(SB), Y2, Y3
+	VFMADD213PD  vm_exp_c6<>+0(SB), Y2, Y3
+	VFMADD213PD  vm_exp_c7<>+0(SB), Y2, Y3
+	VFMADD213PD  vm_exp_c8<>+0(SB), Y2, Y3
+	VFMADD213PD  vm_exp_c9<>+0(SB), Y2, Y3
+	VFMADD213PD  vm_exp_c10<>+0(SB), Y2, Y3
+	VFMADD213PD  vm_exp_c11<>+0(SB), Y2, Y3
+	VADDPD       vm_one<>+0(SB), Y2, Y4
+	VMOVUPD      vm_one<>+0(SB), Y5
+	VSUBPD       Y4, Y5, Y5
+	VADDPD       Y2, Y5, Y5
+	VMULPD       Y2, Y2, Y2
+	VFMADD213PD  Y5, Y2, Y3
+	VFMADD231PD  Y1, Y4, Y3
+	VADDPD       Y4, Y3, Y3
+	VMULPD       vm_half<>+0(SB), Y0, Y1
+	VROUNDPD     $0x01, Y1, Y1
+	VSUBPD       Y1, Y0, Y0
+	VADDPD       vm_exp_magic<>+0(SB), Y1, Y1
+	VPSLLQ       $0x34, Y1, Y1
+	VADDPD       vm_exp_magic<>+0(SB), Y0, Y0
+	VPSLLQ       $0x34, Y0, Y0
+	VMULPD       Y1, Y3, Y3
+	VMULPD       Y0, Y3, Y3
+	VMOVUPD      Y3, (AX)(BX*8)
+	ADDQ         $0x04, BX
+	JMP          vexpAVX2_loop
+
+vexpAVX2_done:
+	VZEROUPPER
+	RET
+
+DATA vm_exp_hi<>+0(SB)/8, $0x4086800000000000
+DATA vm_exp_hi<>+8(SB)/8, $0x4086800000000000
+DATA vm_exp_hi<>+16(SB)/8, $0x4086800000000000
+DATA vm_exp_hi<>+24(SB)/8, $0x4086800000000000
+GLOBL vm_exp_hi<>(SB), RODATA|NOPTR, $32
+
+DATA vm_exp_lo<>+0(SB)/8, $0xc087c00000000000
+DATA vm_exp_lo<>+8(SB)/8, $0xc087c00000000000
+DATA vm_exp_lo<>+16(SB)/8, $0xc087c00000000000
+DATA vm_exp_lo<>+24(SB)/8, $0xc087c00000000000
+GLOBL vm_exp_lo<>(SB), RODATA|NOPTR, $32
+
+DATA vm_exp_log2e<>+0(SB)/8, $0x3ff71547652b82fe
+DATA vm_exp_log2e<>+8(SB)/8, $0x3ff71547652b82fe
+DATA vm_exp_log2e<>+16(SB)/8, $0x3ff71547652b82fe
+DATA vm_exp_log2e<>+24(SB)/8, $0x3ff71547652b82fe
+GLOBL vm_exp_log2e<>(SB), RODATA|NOPTR, $32
+
+DATA vm_exp_ln2hi<>+0(SB)/8, $0x3fe62e42fee00000
+DATA vm_exp_ln2hi<>+8(SB)/8, $0x3fe62e42fee00000
+DATA vm_exp_ln2hi<>+16(SB)/8, $0x3fe62e42fee00000
+DATA vm_exp_ln2hi<>+24(SB)/8, $0x3fe62e42fee00000
+GLOBL vm_exp_ln2hi<>(SB), RODATA|NOPTR, $32
+
+DATA vm_exp_ln2lo<>+0(SB)/8, $0x3dea39ef35793c76
+DATA vm_exp_ln2lo<>+8(SB)/8, $0x3dea39ef35793c76
+DATA vm_exp_ln2lo<>+16(SB)/8, $0x3dea39ef35793c76
+DATA vm_exp_ln2lo<>+24(SB)/8, $0x3dea39ef35793c76
+GLOBL vm_exp_ln2lo<>(SB), RODATA|NOPTR, $32
+
+DATA vm_exp_c0<>+0(SB)/8, $0x3de6124613a86d09
+DATA vm_exp_c0<>+8(SB)/8, $0x3de6124613a86d09
+DATA vm_exp_c0<>+16(SB)/8, $0x3de6124613a86d09
+DATA vm_exp_c0<>+24(SB)/8, $0x3de6124613a86d09
+GLOBL vm_exp_c0<>(SB), RODATA|NOPTR, $32
+
+DATA vm_exp_c1<>+0(SB)/8, $0x3e21eed8eff8d898
+DATA vm_exp_c1<>+8(SB)/8, $0x3e21eed8eff8d898
+DATA vm_exp_c1<>+16(SB)/8, $0x3e21eed8eff8d898
+DATA vm_exp_c1<>+24(SB)/8, $0x3e21eed8eff8d898
+GLOBL vm_exp_c1<>(SB), RODATA|NOPTR, $32
+
+DATA vm_exp_c2<>+0(SB)/8, $0x3e5ae64567f544e4
+DATA vm_exp_c2<>+8(SB)/8, $0x3e5ae64567f544e4
+DATA vm_exp_c2<>+16(SB)/8, $0x3e5ae64567f544e4
+DATA vm_exp_c2<>+24(SB)/8, $0x3e5ae64567f544e4
+GLOBL vm_exp_c2<>(SB), RODATA|NOPTR, $32
+
+DATA vm_exp_c3<>+0(SB)/8, $0x3e927e4fb7789f5c
+DATA vm_exp_c3<>+8(SB)/8, $0x3e927e4fb7789f5c
+DATA vm_exp_c3<>+16(SB)/8, $0x3e927e4fb7789f5c
+DATA vm_exp_c3<>+24(SB)/8, $0x3e927e4fb7789f5c
+GLOBL vm_exp_c3<>(SB), RODATA|NOPTR, $32
+
+DATA vm_exp_c4<>+0(SB)/8, $0x3ec71de3a556c734
+DATA vm_exp_c4<>+8(SB)/8, $0x3ec71de3a556c734
+DATA vm_exp_c4<>+16(SB)/8, $0x3ec71de3a556c734
+DATA vm_exp_c4<>+24(SB)/8, $0x3ec71de3a556c734
+GLOBL vm_exp_c4<>(SB), RODATA|NOPTR, $32
+
+DATA vm_exp_c5<>+0(SB)/8, $0x3efa01a01a01a01a
+DATA vm_exp_c5<>+8(SB)/8, $0x3efa01a01a01a01a
+DATA vm_exp_c5<>+16(SB)/8, $0x3efa01a01a01a01a
+DATA vm_exp_c5<>+24(SB)/8, $0x3efa01a01a01a01a
+GLOBL vm_exp_c5<>(SB), RODATA|NOPTR, $32
+
+DATA vm_exp_c6<>+0(SB)/8, $0x3f2a01a01a01a01a
+DATA vm_exp_c6<>+8(SB)/8, $0x3f2a01a01a01a01a
+DATA vm_exp_c6<>+16(SB)/8, $0x3f2a01a01a01a01a
+DATA vm_exp_c6<>+24(SB)/8, $0x3f2a01a01a01a01a
+GLOBL vm_exp_c6<>(SB), RODATA|NOPTR, $32
+
+DATA vm_exp_c7<>+0(SB)/8, $0x3f56c16c16c16c17
+DATA vm_exp_c7<>+8(SB)/8, $0x3f56c16c16c16c17
+DATA vm_exp_c7<>+16(SB)/8, $0x3f56c16c16c16c17
+DATA vm_exp_c7<>+24(SB)/8, $0x3f56c16c16c16c17
+GLOBL vm_exp_c7<>(SB), RODATA|NOPTR, $32
+
+DATA vm_exp_c8<>+0(SB)/8, $0x3f81111111111111
+DATA vm_exp_c8<>+8(SB)/8, $0x3f81111111111111
+DATA vm_exp_c8<>+16(SB)/8, $0x3f81111111111111
+DATA vm_exp_c8<>+24(SB)/8, $0x3f81111111111111
+GLOBL vm_exp_c8<>(SB), RODATA|NOPTR, $32
+
+DATA vm_exp_c9<>+0(SB)/8, $0x3fa5555555555555
+DATA vm_exp_c9<>+8(SB)/8, $0x3fa5555555555555
+DATA vm_exp_c9<>+16(SB)/8, $0x3fa5555555555555
+DATA vm_exp_c9<>+24(SB)/8, $0x3fa5555555555555
+GLOBL vm_exp_c9<>(SB), RODATA|NOPTR, $32
+
+DATA vm_exp_c10<>+0(SB)/8, $0x3fc5555555555555
+DATA vm_exp_c10<>+8(SB)/8, $0x3fc5555555555555
+DATA vm_exp_c10<>+16(SB)/8, $0x3fc5555555555555
+DATA vm_exp_c10<>+24(SB)/8, $0x3fc5555555555555
+GLOBL vm_exp_c10<>(SB), RODATA|NOPTR, $32
+
+DATA vm_exp_c11<>+0(SB)/8, $0x3fe0000000000000
+DATA vm_exp_c11<>+8(SB)/8, $0x3fe0000000000000
+DATA vm_exp_c11<>+16(SB)/8, $0x3fe0000000000000
+DATA vm_exp_c11<>+24(SB)/8, $0x3fe0000000000000
+GLOBL vm_exp_c11<>(SB), RODATA|NOPTR, $32
+
+DATA vm_one<>+0(SB)/8, $0x3ff0000000000000
+DATA vm_one<>+8(SB)/8, $0x3ff0000000000000
+DATA vm_one<>+16(SB)/8, $0x3ff0000000000000
+DATA vm_one<>+24(SB)/8, $0x3ff0000000000000
+GLOBL vm_one<>(SB), RODATA|NOPTR, $32
+
+DATA vm_half<>+0(SB)/8, $0x3fe0000000000000
+DATA vm_half<>+8(SB)/8, $0x3fe0000000000000
+DATA vm_half<>+16(SB)/8, $0x3fe0000000000000
+DATA vm_half<>+24(SB)/8, $0x3fe0000000000000
+GLOBL vm_half<>(SB), RODATA|NOPTR, $32
+
+DATA vm_exp_magic<>+0(SB)/8, $0x43380000000003ff
+DATA vm_exp_magic<>+8(SB)/8, $0x43380000000003ff
+DATA vm_exp_magic<>+16(SB)/8, $0x43380000000003ff
+DATA vm_exp_magic<>+24(SB)/8, $0x43380000000003ff
+GLOBL vm_exp_magic<>(SB), RODATA|NOPTR, $32
+
+// func vtanhAVX2(dst []float64, x []float64)
+// Requires: AVX, AVX2, FMA3
+TEXT ·vtanhAVX2(SB), NOSPLIT, $0-48
+	MOVQ dst_base+0(FP), AX
+	MOVQ x_base+24(FP), CX
+	MOVQ dst_len+8(FP), DX
+	XORQ BX, BX
+
+vtanhAVX2_loop:
+	CMPQ         BX, DX
+	JGE          vtanhAVX2_done
+	VMOVUPD      (CX)(BX*8), Y0
+	VANDPD       vm_absmask<>+0(SB), Y0, Y1
+	VMULPD       Y1, Y1, Y2
+	VMOVUPD      vm_tanh_p0<>+0(SB), Y3
+	VFMADD213PD  vm_tanh_p1<>+0(SB), Y2, Y3
+	VFMADD213PD  vm_tanh_p2<>+0(SB), Y2, Y3
+	VADDPD       vm_tanh_q0<>+0(SB), Y2, Y4
+	VFMADD213PD  vm_tanh_q1<>+0(SB), Y2, Y4
+	VFMADD213PD  vm_tanh_q2<>+0(SB), Y2, Y4
+	VMULPD       Y1, Y2, Y2
+	VMULPD       Y3, Y2, Y2
+	VADDPD       Y1, Y1, Y3
+	VMOVUPD      vm_exp_hi<>+0(SB), Y5
+	VMINPD       Y3, Y5, Y5
+	VMOVUPD      vm_exp_lo<>+0(SB), Y3
+	VMAXPD       Y5, Y3, Y5
+	VMULPD       vm_exp_log2e<>+0(SB), Y5, Y3
+	VROUNDPD     $0x00, Y3, Y3
+	VFNMADD231PD vm_exp_ln2hi<>+0(SB), Y3, Y5
+	VMOVAPD      Y5, Y6
+	VFNMADD231PD vm_exp_ln2lo<>+0(SB), Y3, Y6
+	VSUBPD       Y6, Y5, Y5
+	VFNMADD231PD vm_exp_ln2lo<>+0(SB), Y3, Y5
+	VMOVUPD      vm_exp_c0<>+0(SB), Y7
+	VFMADD213PD  vm_exp_c1<>+0(SB), Y6, Y7
+	VFMADD213PD  vm_exp_c2<>+0(SB), Y6, Y7
+	VFMADD213PD  vm_exp_c3<>+0(SB), Y6, Y7
+	VFMADD213PD  vm_exp_c4<>+0(SB), Y6, Y7
+	VFMADD213PD  vm_exp_c5<>+0(SB), Y6, Y7
+	VFMADD213PD  vm_exp_c6<>+0(SB), Y6, Y7
+	VFMADD213PD  vm_exp_c7<>+0(SB), Y6, Y7
+	VFMADD213PD  vm_exp_c8<>+0(SB), Y6, Y7
+	VFMADD213PD  vm_exp_c9<>+0(SB), Y6, Y7
+	VFMADD213PD  vm_exp_c10<>+0(SB), Y6, Y7
+	VFMADD213PD  vm_exp_c11<>+0(SB), Y6, Y7
+	VADDPD       vm_one<>+0(SB), Y6, Y8
+	VMOVUPD      vm_one<>+0(SB), Y9
+	VSUBPD       Y8, Y9, Y9
+	VADDPD       Y6, Y9, Y9
+	VMULPD       Y6, Y6, Y6
+	VFMADD213PD  Y9, Y6, Y7
+	VFMADD231PD  Y5, Y8, Y7
+	VADDPD       Y8, Y7, Y7
+	VMULPD       vm_half<>+0(SB), Y3, Y5
+	VROUNDPD     $0x01, Y5, Y5
+	VSUBPD       Y5, Y3, Y3
+	VADDPD       vm_exp_magic<>+0(SB), Y5, Y5
+	VPSLLQ       $0x34, Y5, Y5
+	VADDPD       vm_exp_magic<>+0(SB), Y3, Y3
+	VPSLLQ       $0x34, Y3, Y3
+	VMULPD       Y5, Y7, Y7
+	VMULPD       Y3, Y7, Y7
+	VADDPD       vm_one<>+0(SB), Y7, Y7
+	VCMPPD       $0x1e, vm_tanh_split<>+0(SB), Y1, Y3
+	VBLENDVPD    Y3, vm_two<>+0(SB), Y2, Y2
+	VBLENDVPD    Y3, Y7, Y4, Y4
+	VDIVPD       Y4, Y2, Y2
+	VMOVUPD      vm_one<>+0(SB), Y4
+	VSUBPD       Y2, Y4, Y4
+	VADDPD       Y2, Y1, Y1
+	VBLENDVPD    Y3, Y4, Y1, Y1
+	VANDPD       vm_signmask<>+0(SB), Y0, Y0
+	VORPD        Y0, Y1, Y1
+	VMOVUPD      Y1, (AX)(BX*8)
+	ADDQ         $0x04, BX
+	JMP          vtanhAVX2_loop
+
+vtanhAVX2_done:
+	VZEROUPPER
+	RET
+
+DATA vm_absmask<>+0(SB)/8, $0x7fffffffffffffff
+DATA vm_absmask<>+8(SB)/8, $0x7fffffffffffffff
+DATA vm_absmask<>+16(SB)/8, $0x7fffffffffffffff
+DATA vm_absmask<>+24(SB)/8, $0x7fffffffffffffff
+GLOBL vm_absmask<>(SB), RODATA|NOPTR, $32
+
+DATA vm_tanh_p0<>+0(SB)/8, $0xbfeedc5baafd6f4b
+DATA vm_tanh_p0<>+8(SB)/8, $0xbfeedc5baafd6f4b
+DATA vm_tanh_p0<>+16(SB)/8, $0xbfeedc5baafd6f4b
+DATA vm_tanh_p0<>+24(SB)/8, $0xbfeedc5baafd6f4b
+GLOBL vm_tanh_p0<>(SB), RODATA|NOPTR, $32
+
+DATA vm_tanh_p1<>+0(SB)/8, $0xc058d26a0e26682d
+DATA vm_tanh_p1<>+8(SB)/8, $0xc058d26a0e26682d
+DATA vm_tanh_p1<>+16(SB)/8, $0xc058d26a0e26682d
+DATA vm_tanh_p1<>+24(SB)/8, $0xc058d26a0e26682d
+GLOBL vm_tanh_p1<>(SB), RODATA|NOPTR, $32
+
+DATA vm_tanh_p2<>+0(SB)/8, $0xc0993ac030580563
+DATA vm_tanh_p2<>+8(SB)/8, $0xc0993ac030580563
+DATA vm_tanh_p2<>+16(SB)/8, $0xc0993ac030580563
+DATA vm_tanh_p2<>+24(SB)/8, $0xc0993ac030580563
+GLOBL vm_tanh_p2<>(SB), RODATA|NOPTR, $32
+
+DATA vm_tanh_q0<>+0(SB)/8, $0x405c33f28a581b86
+DATA vm_tanh_q0<>+8(SB)/8, $0x405c33f28a581b86
+DATA vm_tanh_q0<>+16(SB)/8, $0x405c33f28a581b86
+DATA vm_tanh_q0<>+24(SB)/8, $0x405c33f28a581b86
+GLOBL vm_tanh_q0<>(SB), RODATA|NOPTR, $32
+
+DATA vm_tanh_q1<>+0(SB)/8, $0x40a176fa0e5535fa
+DATA vm_tanh_q1<>+8(SB)/8, $0x40a176fa0e5535fa
+DATA vm_tanh_q1<>+16(SB)/8, $0x40a176fa0e5535fa
+DATA vm_tanh_q1<>+24(SB)/8, $0x40a176fa0e5535fa
+GLOBL vm_tanh_q1<>(SB), RODATA|NOPTR, $32
+
+DATA vm_tanh_q2<>+0(SB)/8, $0x40b2ec102442040c
+DATA vm_tanh_q2<>+8(SB)/8, $0x40b2ec102442040c
+DATA vm_tanh_q2<>+16(SB)/8, $0x40b2ec102442040c
+DATA vm_tanh_q2<>+24(SB)/8, $0x40b2ec102442040c
+GLOBL vm_tanh_q2<>(SB), RODATA|NOPTR, $32
+
+DATA vm_tanh_split<>+0(SB)/8, $0x3fe4000000000000
+DATA vm_tanh_split<>+8(SB)/8, $0x3fe4000000000000
+DATA vm_tanh_split<>+16(SB)/8, $0x3fe4000000000000
+DATA vm_tanh_split<>+24(SB)/8, $0x3fe4000000000000
+GLOBL vm_tanh_split<>(SB), RODATA|NOPTR, $32
+
+DATA vm_two<>+0(SB)/8, $0x4000000000000000
+DATA vm_two<>+8(SB)/8, $0x4000000000000000
+DATA vm_two<>+16(SB)/8, $0x4000000000000000
+DATA vm_two<>+24(SB)/8, $0x4000000000000000
+GLOBL vm_two<>(SB), RODATA|NOPTR, $32
+
+DATA vm_signmask<>+0(SB)/8, $0x8000000000000000
+DATA vm_signmask<>+8(SB)/8, $0x8000000000000000
+DATA vm_signmask<>+16(SB)/8, $0x8000000000000000
+DATA vm_signmask<>+24(SB)/8, $0x8000000000000000
+GLOBL vm_signmask<>(SB), RODATA|NOPTR, $32
+
+// func vsigmoidAVX2(dst []float64, x []float64)
+// Requires: AVX, AVX2, FMA3
+TEXT ·vsigmoidAVX2(SB), NOSPLIT, $0-48
+	MOVQ dst_base+0(FP), AX
+	MOVQ x_base+24(FP), CX
+	MOVQ dst_len+8(FP), DX
+	XORQ BX, BX
+
+vsigmoidAVX2_loop:
+	CMPQ         BX, DX
+	JGE          vsigmoidAVX2_done
+	VMOVUPD      (CX)(BX*8), Y0
+	VORPD        vm_signmask<>+0(SB), Y0, Y1
+	VMOVUPD      vm_exp_hi<>+0(SB), Y2
+	VMINPD       Y1, Y2, Y2
+	VMOVUPD      vm_exp_lo<>+0(SB), Y1
+	VMAXPD       Y2, Y1, Y2
+	VMULPD       vm_exp_log2e<>+0(SB), Y2, Y1
+	VROUNDPD     $0x00, Y1, Y1
+	VFNMADD231PD vm_exp_ln2hi<>+0(SB), Y1, Y2
+	VMOVAPD      Y2, Y3
+	VFNMADD231PD vm_exp_ln2lo<>+0(SB), Y1, Y3
+	VSUBPD       Y3, Y2, Y2
+	VFNMADD231PD vm_exp_ln2lo<>+0(SB), Y1, Y2
+	VMOVUPD      vm_exp_c0<>+0(SB), Y4
+	VFMADD213PD  vm_exp_c1<>+0(SB), Y3, Y4
+	VFMADD213PD  vm_exp_c2<>+0(SB), Y3, Y4
+	VFMADD213PD  vm_exp_c3<>+0(SB), Y3, Y4
+	VFMADD213PD  vm_exp_c4<>+0(SB), Y3, Y4
+	VFMADD213PD  vm_exp_c5<>+0(SB), Y3, Y4
+	VFMADD213PD  vm_exp_c6<>+0(SB), Y3, Y4
+	VFMADD213PD  vm_exp_c7<>+0(SB), Y3, Y4
+	VFMADD213PD  vm_exp_c8<>+0(SB), Y3, Y4
+	VFMADD213PD  vm_exp_c9<>+0(SB), Y3, Y4
+	VFMADD213PD  vm_exp_c10<>+0(SB), Y3, Y4
+	VFMADD213PD  vm_exp_c11<>+0(SB), Y3, Y4
+	VADDPD       vm_one<>+0(SB), Y3, Y5
+	VMOVUPD      vm_one<>+0(SB), Y6
+	VSUBPD       Y5, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VMULPD       Y3, Y3, Y3
+	VFMADD213PD  Y6, Y3, Y4
+	VFMADD231PD  Y2, Y5, Y4
+	VADDPD       Y5, Y4, Y4
+	VMULPD       vm_half<>+0(SB), Y1, Y2
+	VROUNDPD     $0x01, Y2, Y2
+	VSUBPD       Y2, Y1, Y1
+	VADDPD       vm_exp_magic<>+0(SB), Y2, Y2
+	VPSLLQ       $0x34, Y2, Y2
+	VADDPD       vm_exp_magic<>+0(SB), Y1, Y1
+	VPSLLQ       $0x34, Y1, Y1
+	VMULPD       Y2, Y4, Y4
+	VMULPD       Y1, Y4, Y4
+	VMOVUPD      vm_one<>+0(SB), Y1
+	VADDPD       Y4, Y1, Y2
+	VSUBPD       Y2, Y1, Y3
+	VADDPD       Y4, Y3, Y3
+	VBLENDVPD    Y0, Y4, Y1, Y4
+	VDIVPD       Y2, Y4, Y4
+	VSUBPD       Y4, Y1, Y1
+	VBLENDVPD    Y0, Y1, Y4, Y1
+	VMULPD       Y4, Y3, Y3
+	VFNMADD231PD Y1, Y3, Y4
+	VMOVUPD      Y4, (AX)(BX*8)
+	ADDQ         $0x04, BX
+	JMP          vsigmoidAVX2_loop
+
+vsigmoidAVX2_done:
+	VZEROUPPER
+	RET
+
+// func vsoftplusAVX2(dst []float64, x []float64)
+// Requires: AVX, AVX2, FMA3
+TEXT ·vsoftplusAVX2(SB), NOSPLIT, $0-48
+	MOVQ dst_base+0(FP), AX
+	MOVQ x_base+24(FP), CX
+	MOVQ dst_len+8(FP), DX
+	XORQ BX, BX
+
+vsoftplusAVX2_loop:
+	CMPQ         BX, DX
+	JGE          vsoftplusAVX2_done
+	VMOVUPD      (CX)(BX*8), Y0
+	VORPD        vm_signmask<>+0(SB), Y0, Y1
+	VMOVUPD      vm_exp_hi<>+0(SB), Y2
+	VMINPD       Y1, Y2, Y2
+	VMOVUPD      vm_exp_lo<>+0(SB), Y1
+	VMAXPD       Y2, Y1, Y2
+	VMULPD       vm_exp_log2e<>+0(SB), Y2, Y1
+	VROUNDPD     $0x00, Y1, Y1
+	VFNMADD231PD vm_exp_ln2hi<>+0(SB), Y1, Y2
+	VMOVAPD      Y2, Y3
+	VFNMADD231PD vm_exp_ln2lo<>+0(SB), Y1, Y3
+	VSUBPD       Y3, Y2, Y2
+	VFNMADD231PD vm_exp_ln2lo<>+0(SB), Y1, Y2
+	VMOVUPD      vm_exp_c0<>+0(SB), Y4
+	VFMADD213PD  vm_exp_c1<>+0(SB), Y3, Y4
+	VFMADD213PD  vm_exp_c2<>+0(SB), Y3, Y4
+	VFMADD213PD  vm_exp_c3<>+0(SB), Y3, Y4
+	VFMADD213PD  vm_exp_c4<>+0(SB), Y3, Y4
+	VFMADD213PD  vm_exp_c5<>+0(SB), Y3, Y4
+	VFMADD213PD  vm_exp_c6<>+0(SB), Y3, Y4
+	VFMADD213PD  vm_exp_c7<>+0(SB), Y3, Y4
+	VFMADD213PD  vm_exp_c8<>+0(SB), Y3, Y4
+	VFMADD213PD  vm_exp_c9<>+0(SB), Y3, Y4
+	VFMADD213PD  vm_exp_c10<>+0(SB), Y3, Y4
+	VFMADD213PD  vm_exp_c11<>+0(SB), Y3, Y4
+	VADDPD       vm_one<>+0(SB), Y3, Y5
+	VMOVUPD      vm_one<>+0(SB), Y6
+	VSUBPD       Y5, Y6, Y6
+	VADDPD       Y3, Y6, Y6
+	VMULPD       Y3, Y3, Y3
+	VFMADD213PD  Y6, Y3, Y4
+	VFMADD231PD  Y2, Y5, Y4
+	VADDPD       Y5, Y4, Y4
+	VMULPD       vm_half<>+0(SB), Y1, Y2
+	VROUNDPD     $0x01, Y2, Y2
+	VSUBPD       Y2, Y1, Y1
+	VADDPD       vm_exp_magic<>+0(SB), Y2, Y2
+	VPSLLQ       $0x34, Y2, Y2
+	VADDPD       vm_exp_magic<>+0(SB), Y1, Y1
+	VPSLLQ       $0x34, Y1, Y1
+	VMULPD       Y2, Y4, Y4
+	VMULPD       Y1, Y4, Y4
+	VMOVUPD      vm_one<>+0(SB), Y1
+	VADDPD       Y1, Y4, Y2
+	VSUBPD       Y1, Y2, Y3
+	VSUBPD       Y3, Y4, Y3
+	VDIVPD       Y2, Y3, Y3
+	VCMPPD       $0x1e, vm_sqrt2<>+0(SB), Y2, Y4
+	VANDPD       Y1, Y4, Y5
+	VMULPD       vm_half<>+0(SB), Y2, Y6
+	VBLENDVPD    Y4, Y6, Y2, Y6
+	VSUBPD       Y1, Y6, Y6
+	VADDPD       vm_two<>+0(SB), Y6, Y1
+	VDIVPD       Y1, Y6, Y1
+	VMULPD       Y1, Y1, Y2
+	VMULPD       Y2, Y2, Y4
+	VMOVUPD      vm_log_l6<>+0(SB), Y7
+	VFMADD213PD  vm_log_l4<>+0(SB), Y4, Y7
+	VFMADD213PD  vm_log_l2<>+0(SB), Y4, Y7
+	VMULPD       Y4, Y7, Y7
+	VMOVUPD      vm_log_l7<>+0(SB), Y8
+	VFMADD213PD  vm_log_l5<>+0(SB), Y4, Y8
+	VFMADD213PD  vm_log_l3<>+0(SB), Y4, Y8
+	VFMADD213PD  vm_log_l1<>+0(SB), Y4, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y7, Y8, Y8
+	VMULPD       vm_half<>+0(SB), Y6, Y2
+	VMULPD       Y6, Y2, Y2
+	VADDPD       Y2, Y8, Y8
+	VMULPD       vm_exp_ln2lo<>+0(SB), Y5, Y4
+	VFMADD231PD  Y8, Y1, Y4
+	VSUBPD       Y4, Y2, Y2
+	VSUBPD       Y6, Y2, Y2
+	VMULPD       vm_exp_ln2hi<>+0(SB), Y5, Y5
+	VSUBPD       Y2, Y5, Y5
+	VADDPD       Y3, Y5, Y5
+	VXORPD       Y1, Y1, Y1
+	VMAXPD       Y1, Y0, Y0
+	VADDPD       Y5, Y0, Y0
+	VMOVUPD      Y0, (AX)(BX*8)
+	ADDQ         $0x04, BX
+	JMP          vsoftplusAVX2_loop
+
+vsoftplusAVX2_done:
+	VZEROUPPER
+	RET
+
+DATA vm_sqrt2<>+0(SB)/8, $0x3ff6a09e667f3bcd
+DATA vm_sqrt2<>+8(SB)/8, $0x3ff6a09e667f3bcd
+DATA vm_sqrt2<>+16(SB)/8, $0x3ff6a09e667f3bcd
+DATA vm_sqrt2<>+24(SB)/8, $0x3ff6a09e667f3bcd
+GLOBL vm_sqrt2<>(SB), RODATA|NOPTR, $32
+
+DATA vm_log_l6<>+0(SB)/8, $0x3fc39a09d078c69f
+DATA vm_log_l6<>+8(SB)/8, $0x3fc39a09d078c69f
+DATA vm_log_l6<>+16(SB)/8, $0x3fc39a09d078c69f
+DATA vm_log_l6<>+24(SB)/8, $0x3fc39a09d078c69f
+GLOBL vm_log_l6<>(SB), RODATA|NOPTR, $32
+
+DATA vm_log_l4<>+0(SB)/8, $0x3fcc71c51d8e78af
+DATA vm_log_l4<>+8(SB)/8, $0x3fcc71c51d8e78af
+DATA vm_log_l4<>+16(SB)/8, $0x3fcc71c51d8e78af
+DATA vm_log_l4<>+24(SB)/8, $0x3fcc71c51d8e78af
+GLOBL vm_log_l4<>(SB), RODATA|NOPTR, $32
+
+DATA vm_log_l2<>+0(SB)/8, $0x3fd999999997fa04
+DATA vm_log_l2<>+8(SB)/8, $0x3fd999999997fa04
+DATA vm_log_l2<>+16(SB)/8, $0x3fd999999997fa04
+DATA vm_log_l2<>+24(SB)/8, $0x3fd999999997fa04
+GLOBL vm_log_l2<>(SB), RODATA|NOPTR, $32
+
+DATA vm_log_l7<>+0(SB)/8, $0x3fc2f112df3e5244
+DATA vm_log_l7<>+8(SB)/8, $0x3fc2f112df3e5244
+DATA vm_log_l7<>+16(SB)/8, $0x3fc2f112df3e5244
+DATA vm_log_l7<>+24(SB)/8, $0x3fc2f112df3e5244
+GLOBL vm_log_l7<>(SB), RODATA|NOPTR, $32
+
+DATA vm_log_l5<>+0(SB)/8, $0x3fc7466496cb03de
+DATA vm_log_l5<>+8(SB)/8, $0x3fc7466496cb03de
+DATA vm_log_l5<>+16(SB)/8, $0x3fc7466496cb03de
+DATA vm_log_l5<>+24(SB)/8, $0x3fc7466496cb03de
+GLOBL vm_log_l5<>(SB), RODATA|NOPTR, $32
+
+DATA vm_log_l3<>+0(SB)/8, $0x3fd2492494229359
+DATA vm_log_l3<>+8(SB)/8, $0x3fd2492494229359
+DATA vm_log_l3<>+16(SB)/8, $0x3fd2492494229359
+DATA vm_log_l3<>+24(SB)/8, $0x3fd2492494229359
+GLOBL vm_log_l3<>(SB), RODATA|NOPTR, $32
+
+DATA vm_log_l1<>+0(SB)/8, $0x3fe5555555555593
+DATA vm_log_l1<>+8(SB)/8, $0x3fe5555555555593
+DATA vm_log_l1<>+16(SB)/8, $0x3fe5555555555593
+DATA vm_log_l1<>+24(SB)/8, $0x3fe5555555555593
+GLOBL vm_log_l1<>(SB), RODATA|NOPTR, $32

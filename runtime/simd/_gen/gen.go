@@ -14,6 +14,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 
 	. "github.com/mmcloughlin/avo/build"
 	"github.com/mmcloughlin/avo/gotypes"
@@ -50,6 +51,7 @@ func main() {
 	genTanhBackward()
 	genSigmoidBackward()
 	genElementwise()
+	genVecMath()
 
 	Generate()
 }
@@ -929,4 +931,265 @@ func genElementwise() {
 		func(m, x, y Op) { VXORPD(m, x, y) }, func(m, x, y Op) { VXORPD(m, x, y) })
 	genUnary("vsquareAVX2", "vsquareAVX2 sets dst[i] = a[i]·a[i] over len(dst) elements.", nil,
 		func(m, x, y Op) { VMULPD(m, x, y) }, func(m, x, y Op) { VMULSD(m, x, y) })
+}
+
+// vconst returns a 32-byte read-only constant holding bits in all four
+// lanes, declared once per name.
+var vconsts = map[string]Mem{}
+
+func vconst(name string, bits uint64) Mem {
+	if m, ok := vconsts[name]; ok {
+		return m
+	}
+	m := GLOBL(name, RODATA|NOPTR)
+	for i := range 4 {
+		DATA(8*i, U64(bits))
+	}
+	vconsts[name] = m
+	return m
+}
+
+func fconst(name string, v float64) Mem { return vconst(name, math.Float64bits(v)) }
+
+// loadConst loads a vector constant into a fresh register.
+func loadConst(m Mem) VecVirtual {
+	r := YMM()
+	VMOVUPD(m, r)
+	return r
+}
+
+// Constants of the vector math, identical to those of vmath_generic.go.
+const (
+	expClampHi = 720.0
+	expClampLo = -760.0
+	expLog2e   = 1.44269504088896338700e+00
+	expLn2Hi   = 6.93147180369123816490e-01
+	expLn2Lo   = 1.90821492927058770002e-10
+	expMagic   = 0x1.8p52 + 1023
+	tanhSplit  = 0.625
+	tanhP0     = -9.64399179425052238628e-1
+	tanhP1     = -9.92877231001918586564e1
+	tanhP2     = -1.61468768441708447952e3
+	tanhQ0     = 1.12811678491632931402e2
+	tanhQ1     = 2.23548839060100448583e3
+	tanhQ2     = 4.84406305325125486048e3
+	logL1      = 6.666666666666735130e-01
+	logL2      = 3.999999999940941908e-01
+	logL3      = 2.857142874366239149e-01
+	logL4      = 2.222219843214978396e-01
+	logL5      = 1.818357216161805012e-01
+	logL6      = 1.531383769920937332e-01
+	logL7      = 1.479819860511658591e-01
+)
+
+var expPoly = [...]float64{
+	1.0 / 6227020800, 1.0 / 479001600, 1.0 / 39916800, 1.0 / 3628800,
+	1.0 / 362880, 1.0 / 40320, 1.0 / 5040, 1.0 / 720,
+	1.0 / 120, 1.0 / 24, 1.0 / 6, 1.0 / 2,
+}
+
+func cOne() Mem  { return fconst("vm_one", 1) }
+func cHalf() Mem { return fconst("vm_half", 0.5) }
+func cAbs() Mem  { return vconst("vm_absmask", 1<<63-1) }
+func cSign() Mem { return vconst("vm_signmask", 1<<63) }
+
+// emitExp returns a register holding e^x lane by lane (x is not
+// modified): the instruction-for-instruction image of expKernel.
+func emitExp(x VecVirtual) VecVirtual {
+	xc := loadConst(fconst("vm_exp_hi", expClampHi))
+	VMINPD(x, xc, xc) // (hi < x) ? hi : x, NaN kept
+	cl := loadConst(fconst("vm_exp_lo", expClampLo))
+	VMAXPD(xc, cl, xc) // (lo > x) ? lo : x
+	k := YMM()
+	VMULPD(fconst("vm_exp_log2e", expLog2e), xc, k)
+	VROUNDPD(U8(0), k, k) // nearest even
+	r1 := xc
+	VFNMADD231PD(fconst("vm_exp_ln2hi", expLn2Hi), k, r1) // r1 = x − k·ln2Hi
+	r := YMM()
+	VMOVAPD(r1, r)
+	lo2 := fconst("vm_exp_ln2lo", expLn2Lo)
+	VFNMADD231PD(lo2, k, r) // r = r1 − k·ln2Lo
+	rlo := YMM()
+	VSUBPD(r, r1, rlo)
+	VFNMADD231PD(lo2, k, rlo) // rlo = (r1 − r) − k·ln2Lo
+	q := loadConst(fconst("vm_exp_c0", expPoly[0]))
+	for i, c := range expPoly[1:] {
+		VFMADD213PD(fconst(fmt.Sprintf("vm_exp_c%d", i+1), c), r, q) // q = q·r + c
+	}
+	one := cOne()
+	h := YMM()
+	VADDPD(one, r, h) // h = 1 + r
+	lo := YMM()
+	VMOVUPD(one, lo)
+	VSUBPD(h, lo, lo)      // 1 − h
+	VADDPD(r, lo, lo)      // (1 − h) + r
+	VMULPD(r, r, r)        // r²
+	VFMADD213PD(lo, r, q)  // q = q·r² + lo
+	VFMADD231PD(rlo, h, q) // q = rlo·h + q
+	y := q
+	VADDPD(h, y, y) // y = h + q
+	k1 := YMM()
+	VMULPD(cHalf(), k, k1)
+	VROUNDPD(U8(1), k1, k1) // floor
+	VSUBPD(k1, k, k)        // k2 = k − k1
+	magic := fconst("vm_exp_magic", expMagic)
+	VADDPD(magic, k1, k1)
+	VPSLLQ(U8(52), k1, k1)
+	VADDPD(magic, k, k)
+	VPSLLQ(U8(52), k, k)
+	VMULPD(k1, y, y)
+	VMULPD(k, y, y)
+	return y
+}
+
+// mathLoop emits a loop over len(dst) (a multiple of 4) applying body to
+// four elements of x at a time.
+func mathLoop(name, doc string, body func(x VecVirtual) VecVirtual) {
+	header(name, "func(dst, x []float64)", doc)
+	d := gp(Param("dst").Base())
+	xp := gp(Param("x").Base())
+	n := gp(Param("dst").Len())
+	i := GP64()
+	XORQ(i, i)
+	Label(name + "_loop")
+	CMPQ(i, n)
+	JGE(LabelRef(name + "_done"))
+	x := YMM()
+	VMOVUPD(at(xp, i), x)
+	y := body(x)
+	VMOVUPD(y, at(d, i))
+	ADDQ(U8(4), i)
+	JMP(LabelRef(name + "_loop"))
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+}
+
+// emitTanh is the image of tanhKernel: both branches are computed and
+// the division shared (numerator and denominator selected first).
+func emitTanh(x VecVirtual) VecVirtual {
+	a := YMM()
+	VANDPD(cAbs(), x, a)
+	s := YMM()
+	VMULPD(a, a, s)
+	p := loadConst(fconst("vm_tanh_p0", tanhP0))
+	VFMADD213PD(fconst("vm_tanh_p1", tanhP1), s, p)
+	VFMADD213PD(fconst("vm_tanh_p2", tanhP2), s, p)
+	q := YMM()
+	VADDPD(fconst("vm_tanh_q0", tanhQ0), s, q)
+	VFMADD213PD(fconst("vm_tanh_q1", tanhQ1), s, q)
+	VFMADD213PD(fconst("vm_tanh_q2", tanhQ2), s, q)
+	VMULPD(a, s, s)
+	VMULPD(p, s, s) // numerator of the small branch: (a·s)·p
+	a2 := YMM()
+	VADDPD(a, a, a2)
+	e := emitExp(a2)
+	one := cOne()
+	VADDPD(one, e, e) // e + 1
+	mask := YMM()
+	VCMPPD(U8(0x1e), fconst("vm_tanh_split", tanhSplit), a, mask) // a > split (GT_OQ)
+	num := YMM()
+	VBLENDVPD(mask, fconst("vm_two", 2), s, num)
+	VBLENDVPD(mask, e, q, q)
+	VDIVPD(q, num, num) // t
+	big := YMM()
+	VMOVUPD(one, big)
+	VSUBPD(num, big, big) // 1 − t
+	VADDPD(num, a, a)     // a + t
+	VBLENDVPD(mask, big, a, a)
+	VANDPD(cSign(), x, x)
+	VORPD(x, a, a)
+	return a
+}
+
+// emitSigmoid is the image of sigmoidKernel; the sign bit of x drives
+// the blends.
+func emitSigmoid(x VecVirtual) VecVirtual {
+	na := YMM()
+	VORPD(cSign(), x, na) // −|x|
+	e := emitExp(na)
+	one := loadConst(cOne())
+	d := YMM()
+	VADDPD(e, one, d) // 1 + e
+	dlo := YMM()
+	VSUBPD(d, one, dlo)
+	VADDPD(e, dlo, dlo) // (1 − d) + e
+	num := YMM()
+	VBLENDVPD(x, e, one, num)
+	VDIVPD(d, num, num) // t
+	inv := YMM()
+	VSUBPD(num, one, inv) // 1 − t
+	VBLENDVPD(x, inv, num, inv)
+	VMULPD(num, dlo, dlo)       // t·dlo
+	VFNMADD231PD(inv, dlo, num) // t − (t·dlo)·inv
+	return num
+}
+
+// emitLog1p is the image of log1pKernel for u in [0, 1].
+func emitLog1p(u VecVirtual) VecVirtual {
+	one := loadConst(cOne())
+	w := YMM()
+	VADDPD(one, u, w) // w = 1 + u
+	c := YMM()
+	VSUBPD(one, w, c) // w − 1
+	VSUBPD(c, u, c)   // c = u − (w − 1)
+	VDIVPD(w, c, c)   // c/w
+	mask := YMM()
+	VCMPPD(U8(0x1e), fconst("vm_sqrt2", math.Sqrt2), w, mask) // w > √2
+	k := YMM()
+	VANDPD(one, mask, k) // 1 or 0
+	m := YMM()
+	VMULPD(cHalf(), w, m)
+	VBLENDVPD(mask, m, w, m)
+	f := m
+	VSUBPD(one, f, f) // f = m − 1
+	s := YMM()
+	VADDPD(fconst("vm_two", 2), f, s)
+	VDIVPD(s, f, s) // s = f/(2+f)
+	z := YMM()
+	VMULPD(s, s, z)
+	z2 := YMM()
+	VMULPD(z, z, z2)
+	t1 := loadConst(fconst("vm_log_l6", logL6))
+	VFMADD213PD(fconst("vm_log_l4", logL4), z2, t1)
+	VFMADD213PD(fconst("vm_log_l2", logL2), z2, t1)
+	VMULPD(z2, t1, t1)
+	t2 := loadConst(fconst("vm_log_l7", logL7))
+	VFMADD213PD(fconst("vm_log_l5", logL5), z2, t2)
+	VFMADD213PD(fconst("vm_log_l3", logL3), z2, t2)
+	VFMADD213PD(fconst("vm_log_l1", logL1), z2, t2)
+	VMULPD(z, t2, t2)
+	VADDPD(t1, t2, t2) // R = t2 + t1
+	hfsq := YMM()
+	VMULPD(cHalf(), f, hfsq)
+	VMULPD(f, hfsq, hfsq) // (0.5·f)·f
+	VADDPD(hfsq, t2, t2)  // hfsq + R
+	klo := YMM()
+	VMULPD(fconst("vm_exp_ln2lo", expLn2Lo), k, klo)
+	VFMADD231PD(t2, s, klo) // s·(hfsq+R) + k·ln2Lo
+	VSUBPD(klo, hfsq, hfsq) // hfsq − (…)
+	VSUBPD(f, hfsq, hfsq)   // (…) − f
+	VMULPD(fconst("vm_exp_ln2hi", expLn2Hi), k, k)
+	VSUBPD(hfsq, k, k) // k·ln2Hi − (…)
+	VADDPD(c, k, k)    // + c/w
+	return k
+}
+
+func emitSoftplus(x VecVirtual) VecVirtual {
+	na := YMM()
+	VORPD(cSign(), x, na)
+	e := emitExp(na)
+	l := emitLog1p(e)
+	zero := YMM()
+	VXORPD(zero, zero, zero)
+	VMAXPD(zero, x, x) // (x > 0) ? x : 0
+	VADDPD(l, x, x)    // m + log1p
+	return x
+}
+
+func genVecMath() {
+	mathLoop("vexpAVX2", "vexpAVX2 sets dst[i] = exp(x[i]) (expKernel) over len(dst) elements, a multiple of 4.", emitExp)
+	mathLoop("vtanhAVX2", "vtanhAVX2 sets dst[i] = tanh(x[i]) (tanhKernel) over len(dst) elements, a multiple of 4.", emitTanh)
+	mathLoop("vsigmoidAVX2", "vsigmoidAVX2 sets dst[i] = 1/(1+exp(-x[i])) (sigmoidKernel) over len(dst) elements, a multiple of 4.", emitSigmoid)
+	mathLoop("vsoftplusAVX2", "vsoftplusAVX2 sets dst[i] = log(1+exp(x[i])) (softplusKernel) over len(dst) elements, a multiple of 4.", emitSoftplus)
 }
