@@ -44,6 +44,11 @@ type Refinement struct {
 	// sample interval of each trajectory: one step per sample on uniform
 	// data).
 	MaxStep float64
+	// Fixed, when not nil, holds coefficients at their values: Fixed[i][j]
+	// true keeps Coef[i, j] (known physics, say, next to the discovered
+	// terms of a universal differential equation) and only the others are
+	// re-estimated. It has the shape of Coef.
+	Fixed [][]bool
 }
 
 // Refine improves the model's nonzero coefficients in place by fitting
@@ -104,11 +109,31 @@ func (m *Model) Refine(data []Trajectory, opts *Refinement) error {
 		}
 		w[j] = 1 / math.Max(s, floor)
 	}
+	kk, p := m.Coef.Dims()
+	if o.Fixed != nil && len(o.Fixed) != kk {
+		return fmt.Errorf("%w: Fixed has %d rows for %d equations", ErrShape, len(o.Fixed), kk)
+	}
+	var free []int // indices of the re-estimated terms in sys.coef
+	q := 0
+	for i := range kk {
+		if o.Fixed != nil && len(o.Fixed[i]) != p {
+			return fmt.Errorf("%w: Fixed row %d has %d entries for %d features", ErrShape, i, len(o.Fixed[i]), p)
+		}
+		for j := range p {
+			if m.Coef.At(i, j) == 0 {
+				continue
+			}
+			if o.Fixed == nil || !o.Fixed[i][j] {
+				free = append(free, q)
+			}
+			q++
+		}
+	}
 	sys := m.System()
-	if len(sys.coef) == 0 {
+	if len(free) == 0 {
 		return nil
 	}
-	r := &refiner{sys: sys, data: data, w: w, maxStep: o.MaxStep, iters: iters}
+	r := &refiner{sys: sys, free: free, data: data, w: w, maxStep: o.MaxStep, iters: iters}
 	stages := o.Windows
 	var starts [][][]float64 // per trajectory, per sample: the previous stage's simulation
 	for s := 0; stages == nil && s < 4 || s < len(stages); s++ {
@@ -125,8 +150,7 @@ func (m *Model) Refine(data []Trajectory, opts *Refinement) error {
 		starts = r.simulateAll()
 	}
 	// Write the coefficients back where the model keeps them.
-	kk, p := m.Coef.Dims()
-	q := 0
+	q = 0
 	for i := range kk {
 		for j := range p {
 			if m.Coef.At(i, j) != 0 {
@@ -183,6 +207,7 @@ func EstimateNoise(t, x []float64) float64 {
 // current stage with their initial states.
 type refiner struct {
 	sys     *System
+	free    []int // the entries of sys.coef being estimated
 	data    []Trajectory
 	w       []float64
 	maxStep float64
@@ -337,7 +362,7 @@ func newRows(n, d int) [][]float64 {
 // solved densely: the unknowns number d·windows + terms.
 func (r *refiner) levenbergMarquardt() error {
 	d := r.dim()
-	nc := len(r.sys.coef)
+	nc := len(r.free)
 	nw := len(r.wins)
 	np := nw*d + nc
 	longest := 0
@@ -356,7 +381,7 @@ func (r *refiner) levenbergMarquardt() error {
 	a := make([]float64, np*np)
 	step := make([]float64, np)
 	saveX0 := make([]float64, len(r.x0))
-	saveC := make([]float64, nc)
+	saveC := make([]float64, len(r.sys.coef))
 
 	cur := r.cost(base)
 	if math.IsInf(cur, 1) {
@@ -376,7 +401,7 @@ func (r *refiner) levenbergMarquardt() error {
 				if q < d {
 					v, idx[q] = &x0[q], wi*d+q
 				} else {
-					v, idx[q] = &r.sys.coef[q-d], nw*d+q-d
+					v, idx[q] = &r.sys.coef[r.free[q-d]], nw*d+q-d
 				}
 				old := *v
 				h := 1e-7 * math.Max(1, math.Abs(old))
@@ -431,8 +456,8 @@ func (r *refiner) levenbergMarquardt() error {
 			for i := range nw * d {
 				r.x0[i] = saveX0[i] + step[i]
 			}
-			for i := range nc {
-				r.sys.coef[i] = saveC[i] + step[nw*d+i]
+			for i, c := range r.free {
+				r.sys.coef[c] = saveC[c] + step[nw*d+i]
 			}
 			if c := r.cost(base); c < cur {
 				cur, improved = c, true
