@@ -27,6 +27,16 @@ type discreteState struct {
 	w            []float64
 	ybar, acc    []float64
 	tmp          []float64
+
+	// rec keeps every evaluation of the forward solve; call[k·ns + i] is
+	// the evaluation that was stage i of accepted step k (see match).
+	rec    *recorder
+	call   []int
+	replay bool // always replay the steps (tests)
+	// stage i of the step being reversed: its time, state and slot
+	stT    []float64
+	stY    [][]float64
+	stSlot []int
 }
 
 func newDiscrete(w *Workspace, fo *ode.Options) (*discreteState, error) {
@@ -59,7 +69,119 @@ func newDiscrete(w *Workspace, fo *ode.Options) (*discreteState, error) {
 	s.ybar = make([]float64, w.n)
 	s.acc = make([]float64, w.n)
 	s.tmp = make([]float64, w.n)
+	s.rec = &recorder{sys: w.sys, sv: w.sv, n: w.n}
+	s.stT = make([]float64, ns)
+	s.stY = make([][]float64, ns)
+	s.stSlot = make([]int, ns)
 	return s, nil
+}
+
+// recorder is the system the discrete adjoint's forward solve sees: it
+// evaluates the real one and keeps every evaluation (time, state,
+// derivative; for a StageVJPer, in its own slot), so that the backward
+// pass reuses the stages of the accepted steps instead of recomputing
+// them.
+type recorder struct {
+	sys    ode.System
+	sv     StageVJPer
+	n      int
+	ts     []float64
+	ys, ks []float64 // n values per evaluation
+}
+
+func (r *recorder) reset() {
+	r.ts, r.ys, r.ks = r.ts[:0], r.ys[:0], r.ks[:0]
+}
+
+func (r *recorder) Dim() int { return r.n }
+
+func (r *recorder) Func(t float64, y, dy []float64) {
+	c := len(r.ts)
+	if r.sv != nil {
+		r.sv.FuncSlot(c, t, y, dy)
+	} else {
+		r.sys.Func(t, y, dy)
+	}
+	r.ts = append(r.ts, t)
+	r.ys = append(r.ys, y...)
+	r.ks = append(r.ks, dy...)
+}
+
+func (r *recorder) y(c int) []float64 { return r.ys[c*r.n : (c+1)*r.n] }
+func (r *recorder) k(c int) []float64 { return r.ks[c*r.n : (c+1)*r.n] }
+
+// match finds, for every stage of every accepted step, the recorded
+// evaluation that computed it: the one at the stage's time whose state
+// is the stage's state rebuilt from the step's start and the matched
+// earlier stages (equal up to rounding; the tolerance is far below the
+// difference between two distinct stages of a step). It returns false
+// if some stage has no match (a solver that evaluates differently), and
+// the backward pass then replays the steps instead.
+func (s *discreteState) match(n int) bool {
+	r, tab := s.rec, &s.tab
+	ns := len(tab.C)
+	steps := len(s.stepT)
+	if cap(s.call) < steps*ns {
+		s.call = make([]int, steps*ns)
+	}
+	s.call = s.call[:steps*ns]
+	yi := s.tmp
+	from := 0
+	for k := 0; k < steps; k++ {
+		t, h, y := s.stepT[k], s.stepH[k], s.stepY[k*n:(k+1)*n]
+		first := len(r.ts)
+		ymax := maxAbs(y)
+		for i := 0; i < ns; i++ {
+			copy(yi, y)
+			kmax := 0.0
+			for j, a := range tab.A[i] {
+				if a == 0 {
+					continue
+				}
+				ha, kj := h*a, r.k(s.call[k*ns+j])
+				for m := range yi {
+					yi[m] += ha * kj[m]
+				}
+				kmax = max(kmax, maxAbs(kj))
+			}
+			// The solver's own h may differ from t_{k+1} − t_k by a
+			// rounding of t, and it may sum the stages in another order.
+			te := t + tab.C[i]*h
+			tol := 1e-11*(ymax+abs(h)*kmax) + 1e-14*(abs(t)+abs(h))*kmax
+			ttol := 1e-13 * (abs(t) + abs(h))
+			c := -1
+			for q := from; q < len(r.ts); q++ {
+				if abs(r.ts[q]-te) <= ttol && near(r.y(q), yi, tol) {
+					c = q
+					break
+				}
+			}
+			if c < 0 {
+				return false
+			}
+			s.call[k*ns+i] = c
+			first = min(first, c)
+		}
+		from = first
+	}
+	return true
+}
+
+func near(x, y []float64, tol float64) bool {
+	for i, v := range x {
+		if abs(v-y[i]) > tol {
+			return false
+		}
+	}
+	return true
+}
+
+func maxAbs(x []float64) float64 {
+	m := 0.0
+	for _, v := range x {
+		m = max(m, abs(v))
+	}
+	return m
 }
 
 // addSteps appends the accepted steps of s.sol.
@@ -86,6 +208,7 @@ func (w *Workspace) discrete(y0, ts []float64, loss LossFunc, res *Result) error
 	s.obsStep = append(s.obsStep, -1)
 	s.obsTheta = append(s.obsTheta, 0)
 	copy(s.obsY[0], y0)
+	s.rec.reset()
 	if s.dense != nil {
 		// One solve; observations inside a step are the method's dense
 		// output, differentiated through its stages.
@@ -127,6 +250,7 @@ func (w *Workspace) discrete(y0, ts []float64, loss LossFunc, res *Result) error
 	res.Stats.Checkpoints = len(s.stepT) + 1
 	w.losses(N, func(i int) []float64 { return s.obsY[i] }, loss, res)
 
+	recorded := !s.replay && s.match(n)
 	clear(s.ybar)
 	i := N - 1 // next observation to hand back, from the last
 	for k := len(s.stepT) - 1; k >= 0; k-- {
@@ -140,7 +264,7 @@ func (w *Workspace) discrete(y0, ts []float64, loss LossFunc, res *Result) error
 		for lo > 0 && s.obsStep[lo] == k {
 			lo--
 		}
-		w.reverseStep(s.stepT[k], s.stepH[k], s.stepY[k*n:(k+1)*n], lo+1, i, res)
+		w.reverseStep(k, recorded, lo+1, i, res)
 		i = lo
 	}
 	for m, v := range w.g[0] {
@@ -150,20 +274,28 @@ func (w *Workspace) discrete(y0, ts []float64, loss LossFunc, res *Result) error
 	return nil
 }
 
-// reverseStep replays the step of size h from (t, y) and maps the adjoint
-// of its result (s.ybar), together with the gradients of the observations
-// i0…i1 interpolated inside it, to the adjoint of y, accumulating the
-// parameter gradient into res.DParams.
-func (w *Workspace) reverseStep(t, h float64, y []float64, i0, i1 int, res *Result) {
+// reverseStep maps the adjoint of step k's result (s.ybar), together
+// with the gradients of the observations i0…i1 interpolated inside it,
+// to the adjoint of the step's start, accumulating the parameter
+// gradient into res.DParams. The stages are the forward solve's own
+// evaluations when recorded (see match); otherwise the step is replayed.
+func (w *Workspace) reverseStep(k int, recorded bool, i0, i1 int, res *Result) {
 	s := w.dc
 	tab := &s.tab
 	ns := len(tab.C)
+	n := w.n
+	t, h, y := s.stepT[k], s.stepH[k], s.stepY[k*n:(k+1)*n]
 	need := s.need
 	if i1 >= i0 {
 		need = s.all
 	}
 	for i := 0; i < ns; i++ {
 		if !need[i] {
+			continue
+		}
+		if recorded {
+			c := s.call[k*ns+i]
+			s.stT[i], s.stY[i], s.stSlot[i] = s.rec.ts[c], s.rec.y(c), c
 			continue
 		}
 		yi := s.ys[i]
@@ -177,11 +309,13 @@ func (w *Workspace) reverseStep(t, h float64, y []float64, i0, i1 int, res *Resu
 				yi[m] += ha * kj[m]
 			}
 		}
+		ti := t + tab.C[i]*h
 		if w.sv != nil {
-			w.sv.FuncSlot(i, t+tab.C[i]*h, yi, s.ks[i])
+			w.sv.FuncSlot(i, ti, yi, s.ks[i])
 		} else {
-			w.sys.Func(t+tab.C[i]*h, yi, s.ks[i])
+			w.sys.Func(ti, yi, s.ks[i])
 		}
+		s.stT[i], s.stY[i], s.stSlot[i] = ti, yi, i
 		res.Stats.Backward.NFE++
 	}
 	copy(s.acc, s.ybar)
@@ -211,9 +345,9 @@ func (w *Workspace) reverseStep(t, h float64, y []float64, i0, i1 int, res *Resu
 			continue
 		}
 		if w.sv != nil {
-			w.sv.VJPSlot(i, s.kbar[i], s.tmp, res.DParams)
+			w.sv.VJPSlot(s.stSlot[i], s.kbar[i], s.tmp, res.DParams)
 		} else {
-			w.sys.VJP(t+tab.C[i]*h, s.ys[i], s.kbar[i], s.tmp, res.DParams)
+			w.sys.VJP(s.stT[i], s.stY[i], s.kbar[i], s.tmp, res.DParams)
 		}
 		res.Stats.NVJP++
 		for m, v := range s.tmp {

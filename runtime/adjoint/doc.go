@@ -34,12 +34,18 @@
 // segment's steps.
 //
 // Discrete differentiates through the solver's own steps (backpropagation
-// through the solver): the forward pass solves each observation interval
-// with Options.Solver.SaveSteps, and the backward pass replays every
-// accepted step's Runge–Kutta stages and reverses them with the system's
-// VJP. The step sizes are treated as constants, so the result is the
-// exact gradient of the discretised solution. It needs an explicit
-// Runge–Kutta method (ode.Tableau) and keeps one state per step.
+// through the solver): the forward pass solves with
+// Options.Solver.SaveSteps (in one solve, observations inside a step
+// taken from dopri5's or tsit5's dense output; one solve per observation
+// interval for other methods) and keeps every evaluation of f it makes;
+// the backward pass finds each accepted step's Runge–Kutta stages among
+// them (replaying a step only if they cannot be found) and reverses them
+// with the system's VJP. A StageVJPer system keeps each evaluation's
+// intermediate values in its own slot, so a stage's VJP repeats nothing
+// of its forward pass. The step sizes are treated as constants, so the
+// result is the exact gradient of the discretised solution. It needs an
+// explicit Runge–Kutta method (ode.Tableau) and keeps every evaluation:
+// memory grows with the number of steps.
 //
 // # Reuse
 //

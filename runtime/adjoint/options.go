@@ -118,11 +118,13 @@ type FuncVJPer interface {
 
 // StageVJPer is implemented by systems that can keep the intermediate
 // values of several evaluations at once (a neural network's activations).
-// The discrete adjoint evaluates the stages of a replayed step with
-// FuncSlot(i, …) for stage i and later calls VJPSlot(i, …) in reverse,
-// so each VJP reuses its stage's forward pass instead of repeating it.
-// VJPSlot computes ay = aᵀ∂f/∂y and accumulates ap += aᵀ∂f/∂θ (ap may be
-// nil) at the point of the last FuncSlot call with the same slot.
+// The discrete adjoint's forward solve makes its c-th evaluation with
+// FuncSlot(c, …) (slots count from 0 in every gradient, up to the number
+// of evaluations), and the backward pass calls VJPSlot(c, …) for the
+// stages of the accepted steps, possibly more than once per slot, so each
+// VJP reuses its stage's forward pass instead of repeating it. VJPSlot
+// computes ay = aᵀ∂f/∂y and accumulates ap += aᵀ∂f/∂θ (ap may be nil) at
+// the point of the last FuncSlot call with the same slot.
 type StageVJPer interface {
 	FuncSlot(slot int, t float64, y, dy []float64)
 	VJPSlot(slot int, a, ay, ap []float64)

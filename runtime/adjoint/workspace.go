@@ -72,7 +72,11 @@ func NewWorkspace(sys ode.Differentiable, opts *Options) (*Workspace, error) {
 	if err != nil {
 		return nil, err
 	}
-	if w.fwd, err = ode.NewSolver(sys, &fo); err != nil {
+	var fsys ode.System = sys
+	if w.dc != nil {
+		fsys = w.dc.rec
+	}
+	if w.fwd, err = ode.NewSolver(fsys, &fo); err != nil {
 		return nil, err
 	}
 	return w, nil
