@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 
@@ -41,6 +42,8 @@ func runSindy(args []string, stdout, stderr io.Writer) error {
 	diff := fs.String("diff", "fd", "differentiation: fd[:ORDER], savgol[:WINDOW[:ORDER]], spline:LAMBDA, tv:ALPHA, spectral[:CUTOFF]")
 	ensemble := fs.Int("ensemble", 0, "ensemble SINDy with this many bagged models (0: off)")
 	weak := fs.Bool("weak", false, "weak (integral) formulation, for noisy data")
+	refine := fs.Bool("refine", false, "after the fit, re-estimate the nonzero coefficients by fitting simulations of the model to the data\n(multiple-shooting Levenberg–Marquardt on the found support): much more precise coefficients from noisy data")
+	refineWindows := fs.String("refine-windows", "", "comma-separated window durations of -refine's stages, shortest first\n(default: 1/40, 1/20, 1/10 and 1/5 of each trajectory; keep the longest to a few Lyapunov times on chaotic data)")
 	selectBy := fs.String("select", "", "choose the threshold by bic, aic or aicc instead of -threshold")
 	emit := fs.String("emit", "", "write the discovered model to this .node file")
 	model := fs.String("model", "Found", "model name in the emitted .node file")
@@ -49,7 +52,9 @@ func runSindy(args []string, stdout, stderr io.Writer) error {
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: nodekit sindy -data traj.csv [flags]")
 		fmt.Fprintln(stderr, "\nDiscovers sparse equations x' = Ξ·θ(x) from trajectories (the CSV layout `nodekit sim` writes)")
-		fmt.Fprintln(stderr, "and prints them; -emit writes them as a .node model that `nodekit sim` runs.\n\nflags:")
+		fmt.Fprintln(stderr, "and prints them; -emit writes them as a .node model that `nodekit sim` runs.")
+		fmt.Fprintln(stderr, "For noisy data: -weak -relative -threshold 0.05 finds the terms, and -refine then fits")
+		fmt.Fprintln(stderr, "simulations of the found model to the data for precise coefficients.\n\nflags:")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -114,6 +119,21 @@ func runSindy(args []string, stdout, stderr io.Writer) error {
 	if *precision < 0 || *precision > 17 {
 		return usageErr("-precision %d not in [0, 17]", *precision)
 	}
+	var refinement *sindy.Refinement
+	if *refine {
+		refinement = &sindy.Refinement{}
+		if *refineWindows != "" {
+			for _, f := range strings.Split(*refineWindows, ",") {
+				v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+				if err != nil || !(v > 0) || math.IsInf(v, 0) {
+					return usageErr("-refine-windows: %q is not a positive duration", f)
+				}
+				refinement.Windows = append(refinement.Windows, v)
+			}
+		}
+	} else if *refineWindows != "" {
+		return usageErr("-refine-windows needs -refine")
+	}
 	if *emit != "" && !sindy.ValidName(*model) {
 		return usageErr("-model %q is not a valid model name", *model)
 	}
@@ -139,6 +159,11 @@ func runSindy(args []string, stdout, stderr io.Writer) error {
 	}
 	if err != nil {
 		return err
+	}
+	if refinement != nil {
+		if err := m.Refine(trajs, refinement); err != nil {
+			return fmt.Errorf("-refine: %w", err)
+		}
 	}
 	for _, eq := range m.Equations(*precision) {
 		fmt.Fprintln(stdout, eq)
