@@ -10,11 +10,13 @@ import (
 // checkpointSys is the adjoint system [a, ∂L/∂θ, ∂L/∂t] with z(t) taken
 // from the dense output of the current segment's forward re-solve.
 type checkpointSys struct {
-	sys    ode.Differentiable
-	n, np  int
-	td     *timeDeriv
+	sys   ode.Differentiable
+	n, np int
+	td    *timeDeriv
+	// z(t) is seg's dense output at s = (t − t0)/h, clamped to [lo, hi]
 	seg    *ode.Solution
-	lo, hi float64 // the segment, lo < hi
+	t0, h  float64
+	lo, hi float64
 	z      []float64
 	negA   []float64
 	nvjp   int
@@ -32,7 +34,7 @@ func (c *checkpointSys) Func(t float64, y, dy []float64) {
 	n, np := c.n, c.np
 	// Stage times stay inside the segment up to rounding; clamp so the
 	// dense output is never asked to extrapolate.
-	tc := math.Min(math.Max(t, c.lo), c.hi)
+	tc := math.Min(math.Max((t-c.t0)/c.h, c.lo), c.hi)
 	_ = c.seg.Eval(tc, c.z)
 	a := y[:n]
 	for i, v := range a {
@@ -52,18 +54,17 @@ type checkpointState struct {
 	// dense is the forward solver with dense output (Checkpoints = 0);
 	// seg re-solves segments (Checkpoints > 0).
 	dense  *ode.Solver
-	seg    *ode.Solver
+	seg    *intervalSolver
 	segSol ode.Solution
 	bwd    *intervalSolver
 	grid   []float64 // observation times and checkpoints, in order
 	obs    []int     // grid index of each observation
 	y      []float64
-	its    [2]float64
 }
 
 func newCheckpoint(w *Workspace, fo ode.Options) (*checkpointState, error) {
 	s := &checkpointState{}
-	s.adj = &checkpointSys{sys: w.sys, n: w.n, np: w.np, td: w.td, seg: &s.segSol,
+	s.adj = &checkpointSys{sys: w.sys, n: w.n, np: w.np, td: w.td, seg: &s.segSol, h: 1,
 		z: make([]float64, w.n), negA: make([]float64, w.n)}
 	so := fo
 	so.Dense = true
@@ -71,7 +72,8 @@ func newCheckpoint(w *Workspace, fo ode.Options) (*checkpointState, error) {
 	if w.opts.Checkpoints == 0 {
 		s.dense, err = ode.NewSolver(w.sys, &so)
 	} else {
-		s.seg, err = ode.NewSolver(w.sys, &so)
+		s.seg, err = newIntervalSolver(w.sys, &so)
+		s.adj.seg = &s.seg.sol
 	}
 	if err != nil {
 		return nil, err
@@ -138,14 +140,13 @@ func (w *Workspace) checkpoint(y0, ts []float64, loss LossFunc, res *Result) err
 	}
 	s.adj.nvjp = 0
 	s.bwd.start((G[len(G)-1] - G[0]) / float64(max(w.fsol.Stats.Accepted, 1)))
+	s.seg.start((G[len(G)-1] - G[0]) / float64(max(w.fsol.Stats.Accepted, 1)))
 	k := N - 1 // the last observation reached on the way back
 	for j := len(G) - 1; j >= 1; j-- {
-		s.its = [2]float64{G[j-1], G[j]}
-		if err := s.seg.Solve(Y[j-1], s.its[:], &s.segSol); err != nil {
+		if _, err := s.seg.solve(Y[j-1], G[j-1], G[j], &res.Stats.Backward); err != nil {
 			return fmt.Errorf("%w: re-solving [%g, %g]: %w", ErrBackward, G[j-1], G[j], err)
 		}
-		addStats(&res.Stats.Backward, s.segSol.Stats)
-		s.adj.lo, s.adj.hi = math.Min(G[j-1], G[j]), math.Max(G[j-1], G[j])
+		s.adj.t0, s.adj.h, s.adj.lo, s.adj.hi = s.seg.timeMap()
 		y, err := s.bwd.solve(adj, G[j], G[j-1], &res.Stats.Backward)
 		if err != nil {
 			return fmt.Errorf("%w: interval [%g, %g]: %w", ErrBackward, G[j-1], G[j], err)
@@ -192,6 +193,7 @@ func (w *Workspace) interpolating(y0, ts []float64, loss LossFunc, res *Result) 
 	copy(adj[:n], w.g[N-1])
 	tg := w.td != nil
 	s.adj.nvjp = 0
+	s.adj.t0, s.adj.h = 0, 1
 	s.bwd.start((ts[N-1] - ts[0]) / float64(max(s.segSol.Stats.Accepted, 1)))
 	for i := N - 1; i >= 1; i-- {
 		if tg {

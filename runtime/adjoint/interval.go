@@ -82,6 +82,16 @@ func (v *intervalSolver) solve(y0 []float64, t0, t1 float64, st *ode.Stats) ([]f
 	return v.sol.Y[1], nil
 }
 
+// timeMap returns how the last solve's times relate to t: its solution
+// is at s = (t − t0)/h, for s in [lo, hi].
+func (v *intervalSolver) timeMap() (t0, h, lo, hi float64) {
+	t0, h = 0, 1
+	if v.rescale {
+		t0, h = v.scaled.t0, v.scaled.h
+	}
+	return t0, h, min(v.ts[0], v.ts[1]), max(v.ts[0], v.ts[1])
+}
+
 // learn updates the step estimate from an interval of length L solved
 // in acc accepted steps: one step means the interval, not the error,
 // limited it, so the estimate is kept (or raised to L); otherwise the
