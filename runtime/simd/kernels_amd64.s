@@ -2087,74 +2087,84 @@ TEXT ·vtanhAVX2(SB), NOSPLIT, $0-48
 	XORQ BX, BX
 
 vtanhAVX2_loop:
-	CMPQ         BX, DX
-	JGE          vtanhAVX2_done
-	VMOVUPD      (CX)(BX*8), Y0
-	VANDPD       vm_absmask<>+0(SB), Y0, Y1
-	VMULPD       Y1, Y1, Y2
-	VMOVUPD      vm_tanh_p0<>+0(SB), Y3
-	VFMADD213PD  vm_tanh_p1<>+0(SB), Y2, Y3
-	VFMADD213PD  vm_tanh_p2<>+0(SB), Y2, Y3
-	VADDPD       vm_tanh_q0<>+0(SB), Y2, Y4
-	VFMADD213PD  vm_tanh_q1<>+0(SB), Y2, Y4
-	VFMADD213PD  vm_tanh_q2<>+0(SB), Y2, Y4
-	VMULPD       Y1, Y2, Y2
-	VMULPD       Y3, Y2, Y2
-	VADDPD       Y1, Y1, Y3
-	VMOVUPD      vm_exp_hi<>+0(SB), Y5
-	VMINPD       Y3, Y5, Y5
-	VMOVUPD      vm_exp_lo<>+0(SB), Y3
-	VMAXPD       Y5, Y3, Y5
-	VMULPD       vm_exp_log2e<>+0(SB), Y5, Y3
-	VROUNDPD     $0x00, Y3, Y3
-	VFNMADD231PD vm_exp_ln2hi<>+0(SB), Y3, Y5
-	VMOVAPD      Y5, Y6
-	VFNMADD231PD vm_exp_ln2lo<>+0(SB), Y3, Y6
+	CMPQ        BX, DX
+	JGE         vtanhAVX2_done
+	VMOVUPD     (CX)(BX*8), Y0
+	VANDPD      vm_absmask<>+0(SB), Y0, Y1
+	VMULPD      Y1, Y1, Y2
+	VMOVUPD     vm_tanh_p0<>+0(SB), Y3
+	VFMADD213PD vm_tanh_p1<>+0(SB), Y2, Y3
+	VFMADD213PD vm_tanh_p2<>+0(SB), Y2, Y3
+	VADDPD      vm_tanh_q0<>+0(SB), Y2, Y4
+	VFMADD213PD vm_tanh_q1<>+0(SB), Y2, Y4
+	VFMADD213PD vm_tanh_q2<>+0(SB), Y2, Y4
+	VMULPD      Y1, Y2, Y2
+	VMULPD      Y3, Y2, Y2
+	VCMPPD      $0x1e, vm_tanh_split<>+0(SB), Y1, Y3
+	VMOVMSKPD   Y3, SI
+	TESTL       SI, SI
+	JNZ         tanh_big
+	VDIVPD      Y4, Y2, Y2
+	VADDPD      Y2, Y1, Y1
+	JMP         tanh_sign
+
+tanh_big:
+	VADDPD       Y1, Y1, Y5
+	VMOVUPD      vm_exp_hi<>+0(SB), Y6
+	VMINPD       Y5, Y6, Y6
+	VMOVUPD      vm_exp_lo<>+0(SB), Y5
+	VMAXPD       Y6, Y5, Y6
+	VMULPD       vm_exp_log2e<>+0(SB), Y6, Y5
+	VROUNDPD     $0x00, Y5, Y5
+	VFNMADD231PD vm_exp_ln2hi<>+0(SB), Y5, Y6
+	VMOVAPD      Y6, Y7
+	VFNMADD231PD vm_exp_ln2lo<>+0(SB), Y5, Y7
+	VSUBPD       Y7, Y6, Y6
+	VFNMADD231PD vm_exp_ln2lo<>+0(SB), Y5, Y6
+	VMOVUPD      vm_exp_c0<>+0(SB), Y8
+	VFMADD213PD  vm_exp_c1<>+0(SB), Y7, Y8
+	VFMADD213PD  vm_exp_c2<>+0(SB), Y7, Y8
+	VFMADD213PD  vm_exp_c3<>+0(SB), Y7, Y8
+	VFMADD213PD  vm_exp_c4<>+0(SB), Y7, Y8
+	VFMADD213PD  vm_exp_c5<>+0(SB), Y7, Y8
+	VFMADD213PD  vm_exp_c6<>+0(SB), Y7, Y8
+	VFMADD213PD  vm_exp_c7<>+0(SB), Y7, Y8
+	VFMADD213PD  vm_exp_c8<>+0(SB), Y7, Y8
+	VFMADD213PD  vm_exp_c9<>+0(SB), Y7, Y8
+	VFMADD213PD  vm_exp_c10<>+0(SB), Y7, Y8
+	VFMADD213PD  vm_exp_c11<>+0(SB), Y7, Y8
+	VADDPD       vm_one<>+0(SB), Y7, Y9
+	VMOVUPD      vm_one<>+0(SB), Y10
+	VSUBPD       Y9, Y10, Y10
+	VADDPD       Y7, Y10, Y10
+	VMULPD       Y7, Y7, Y7
+	VFMADD213PD  Y10, Y7, Y8
+	VFMADD231PD  Y6, Y9, Y8
+	VADDPD       Y9, Y8, Y8
+	VMULPD       vm_half<>+0(SB), Y5, Y6
+	VROUNDPD     $0x01, Y6, Y6
 	VSUBPD       Y6, Y5, Y5
-	VFNMADD231PD vm_exp_ln2lo<>+0(SB), Y3, Y5
-	VMOVUPD      vm_exp_c0<>+0(SB), Y7
-	VFMADD213PD  vm_exp_c1<>+0(SB), Y6, Y7
-	VFMADD213PD  vm_exp_c2<>+0(SB), Y6, Y7
-	VFMADD213PD  vm_exp_c3<>+0(SB), Y6, Y7
-	VFMADD213PD  vm_exp_c4<>+0(SB), Y6, Y7
-	VFMADD213PD  vm_exp_c5<>+0(SB), Y6, Y7
-	VFMADD213PD  vm_exp_c6<>+0(SB), Y6, Y7
-	VFMADD213PD  vm_exp_c7<>+0(SB), Y6, Y7
-	VFMADD213PD  vm_exp_c8<>+0(SB), Y6, Y7
-	VFMADD213PD  vm_exp_c9<>+0(SB), Y6, Y7
-	VFMADD213PD  vm_exp_c10<>+0(SB), Y6, Y7
-	VFMADD213PD  vm_exp_c11<>+0(SB), Y6, Y7
-	VADDPD       vm_one<>+0(SB), Y6, Y8
-	VMOVUPD      vm_one<>+0(SB), Y9
-	VSUBPD       Y8, Y9, Y9
-	VADDPD       Y6, Y9, Y9
-	VMULPD       Y6, Y6, Y6
-	VFMADD213PD  Y9, Y6, Y7
-	VFMADD231PD  Y5, Y8, Y7
-	VADDPD       Y8, Y7, Y7
-	VMULPD       vm_half<>+0(SB), Y3, Y5
-	VROUNDPD     $0x01, Y5, Y5
-	VSUBPD       Y5, Y3, Y3
+	VADDPD       vm_exp_magic<>+0(SB), Y6, Y6
+	VPSLLQ       $0x34, Y6, Y6
 	VADDPD       vm_exp_magic<>+0(SB), Y5, Y5
 	VPSLLQ       $0x34, Y5, Y5
-	VADDPD       vm_exp_magic<>+0(SB), Y3, Y3
-	VPSLLQ       $0x34, Y3, Y3
-	VMULPD       Y5, Y7, Y7
-	VMULPD       Y3, Y7, Y7
-	VADDPD       vm_one<>+0(SB), Y7, Y7
-	VCMPPD       $0x1e, vm_tanh_split<>+0(SB), Y1, Y3
+	VMULPD       Y6, Y8, Y8
+	VMULPD       Y5, Y8, Y8
+	VADDPD       vm_one<>+0(SB), Y8, Y8
 	VBLENDVPD    Y3, vm_two<>+0(SB), Y2, Y2
-	VBLENDVPD    Y3, Y7, Y4, Y4
+	VBLENDVPD    Y3, Y8, Y4, Y4
 	VDIVPD       Y4, Y2, Y2
 	VMOVUPD      vm_one<>+0(SB), Y4
 	VSUBPD       Y2, Y4, Y4
 	VADDPD       Y2, Y1, Y1
 	VBLENDVPD    Y3, Y4, Y1, Y1
-	VANDPD       vm_signmask<>+0(SB), Y0, Y0
-	VORPD        Y0, Y1, Y1
-	VMOVUPD      Y1, (AX)(BX*8)
-	ADDQ         $0x04, BX
-	JMP          vtanhAVX2_loop
+
+tanh_sign:
+	VANDPD  vm_signmask<>+0(SB), Y0, Y0
+	VORPD   Y0, Y1, Y1
+	VMOVUPD Y1, (AX)(BX*8)
+	ADDQ    $0x04, BX
+	JMP     vtanhAVX2_loop
 
 vtanhAVX2_done:
 	VZEROUPPER

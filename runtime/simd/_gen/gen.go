@@ -1081,13 +1081,23 @@ func emitTanh(x VecVirtual) VecVirtual {
 	VFMADD213PD(fconst("vm_tanh_q2", tanhQ2), s, q)
 	VMULPD(a, s, s)
 	VMULPD(p, s, s) // numerator of the small branch: (a·s)·p
+	mask := YMM()
+	VCMPPD(U8(0x1e), fconst("vm_tanh_split", tanhSplit), a, mask) // a > split (GT_OQ)
+	// When no lane is above the split (the common case in a trained
+	// network's hidden layers) exp is skipped: the result is the same.
+	bits := GP32()
+	VMOVMSKPD(mask, bits)
+	TESTL(bits, bits)
+	JNZ(LabelRef("tanh_big"))
+	VDIVPD(q, s, s)
+	VADDPD(s, a, a) // a + t
+	JMP(LabelRef("tanh_sign"))
+	Label("tanh_big")
 	a2 := YMM()
 	VADDPD(a, a, a2)
 	e := emitExp(a2)
 	one := cOne()
 	VADDPD(one, e, e) // e + 1
-	mask := YMM()
-	VCMPPD(U8(0x1e), fconst("vm_tanh_split", tanhSplit), a, mask) // a > split (GT_OQ)
 	num := YMM()
 	VBLENDVPD(mask, fconst("vm_two", 2), s, num)
 	VBLENDVPD(mask, e, q, q)
@@ -1097,6 +1107,7 @@ func emitTanh(x VecVirtual) VecVirtual {
 	VSUBPD(num, big, big) // 1 − t
 	VADDPD(num, a, a)     // a + t
 	VBLENDVPD(mask, big, a, a)
+	Label("tanh_sign")
 	VANDPD(cSign(), x, x)
 	VORPD(x, a, a)
 	return a
