@@ -111,6 +111,7 @@ func Go(prog *dsl.Program, opts *Options) ([]byte, error) {
 		{"nn", "github.com/nodekit/nodekit/runtime/nn"},
 		{"ode", "github.com/nodekit/nodekit/runtime/ode"},
 		{"sde", "github.com/nodekit/nodekit/runtime/sde"},
+		{"simd", "github.com/nodekit/nodekit/runtime/simd"},
 	} {
 		if strings.Contains(src, imp.name+".") {
 			imports = append(imports, strconv.Quote(imp.path))

@@ -44,8 +44,15 @@ func (g *gen) model() error {
 	} else {
 		pr("// It has no trainable parameters.\n")
 	}
+	if len(g.nets) > 0 || !g.netJacInEqs {
+		pr("//\n// A %s keeps per-call workspaces (FuncSoA's rows", T)
+		if len(g.nets) > 0 {
+			pr(", its nets' activations")
+		}
+		pr("), so it\n// is not safe for concurrent use; Clone gives each goroutine its own.\n")
+	}
 	if len(g.nets) > 0 {
-		pr("// A %s keeps per-call workspaces for its nets, so it is not safe for\n// concurrent use; Clone gives each goroutine its own. Copy one only\n// with Clone: a plain struct copy would share the nets, which read\n// the weights of the original.\n", T)
+		pr("// Copy one only with Clone: a plain struct copy would share the nets,\n// which read the weights of the original.\n")
 	}
 	pr("type %s struct {\n", T)
 	for _, f := range g.fields {
@@ -70,12 +77,15 @@ func (g *gen) model() error {
 		pr("// %s holds the weights and biases of net %s (an MLP with layer\n// widths %s), in runtime/nn's layout; the net reads them in place.\n", f.name, n.Name, strings.Join(sizes, ", "))
 		pr("%s [%d]float64\n", f.name, f.size)
 	}
-	if len(g.nets) > 0 {
+	if len(g.fields) > 0 && (len(g.nets) > 0 || !g.netJacInEqs) {
 		pr("\n")
 	}
 	for k := range g.nets {
 		pr("n%d *nn.MLP\n", k)
 		pr("n%dx, n%dy, n%dgy, n%dgx, n%djac, n%dbx, n%dby []float64\n", k, k, k, k, k, k, k)
+	}
+	if !g.netJacInEqs {
+		pr("ws []float64 // FuncSoA's scratch rows\n")
 	}
 	pr("}\n\n")
 
@@ -105,7 +115,7 @@ func (g *gen) model() error {
 	}
 	pr("_ ode.Autonomous = (*%s)(nil)\n_ ode.BatchSystem = (*%s)(nil)\n_ ode.Cloner = (*%s)(nil)\n", T, T, T)
 	if sde {
-		pr("_ sde.System = (*%s)(nil)\n_ sde.DiffusionDerivative = (*%s)(nil)\n_ sde.BatchSystem = (*%s)(nil)\n", T, T, T)
+		pr("_ sde.System = (*%s)(nil)\n_ sde.DiffusionDerivative = (*%s)(nil)\n_ sde.BatchSystem = (*%s)(nil)\n_ sde.Replicator = (*%s)(nil)\n", T, T, T, T)
 	}
 	if sep {
 		pr("_ ode.Separable = (*%s)(nil)\n", T)
@@ -186,16 +196,17 @@ func (g *gen) model() error {
 	pr("// workspaces, for another goroutine (ode.SolveBatch). The copy has its\n")
 	pr("// own parameter fields: later changes to m do not reach it.\n")
 	pr("func (m *%s) Clone() ode.System {\n", T)
-	if len(g.nets) == 0 {
-		pr("c := *m\nreturn &c\n}\n\n")
-	} else {
-		pr("c := &%s{}\n", T)
+	pr("c := &%s{}\n", T)
+	if len(g.fields) > 0 {
 		pr("copy(c.Params(), m.Params())\n")
-		for k := range g.nets {
-			pr("c.n%d = m.n%d.Clone()\n", k, k)
-		}
-		pr("c.bindNets()\nreturn c\n}\n\n")
 	}
+	for k := range g.nets {
+		pr("c.n%d = m.n%d.Clone()\n", k, k)
+	}
+	if len(g.nets) > 0 {
+		pr("c.bindNets()\n")
+	}
+	pr("return c\n}\n\n")
 
 	// Shape and names.
 	pr("// Dim returns the number of state components, %d.\n", g.dim)
@@ -301,6 +312,8 @@ func (g *gen) model() error {
 	if sde {
 		pr("// Noise returns sde.Diagonal: one Wiener process per component.\n")
 		pr("func (m *%s) Noise() sde.NoiseKind { return sde.Diagonal }\n\n", T)
+		pr("// Replica returns Clone (sde.Replicator), so that sde.SolvePaths gives\n// each goroutine its own workspaces.\n")
+		pr("func (m *%s) Replica() sde.System { return m.Clone().(sde.System) }\n\n", T)
 		pr("// NoiseDim returns Dim.\n")
 		pr("func (m *%s) NoiseDim() int { return %d }\n\n", T, g.dim)
 		g.method("// Diffusion writes the diagonal diffusion g(t, y) into g (Itô).", "Diffusion(t float64, y, g []float64)", []string{"y", "g"}, func(s *scope) {

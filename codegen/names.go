@@ -34,7 +34,7 @@ var predeclared = map[string]bool{
 
 // importNames are the package names generated code may import; a package
 // named like one of them would shadow it.
-var importNames = map[string]bool{"math": true, "nn": true, "ode": true, "sde": true, "unsafe": true}
+var importNames = map[string]bool{"math": true, "nn": true, "ode": true, "sde": true, "simd": true, "unsafe": true}
 
 // reservedMethods are the exported methods every generated type may have;
 // parameter fields must not collide with them (fields and methods share a
@@ -45,7 +45,7 @@ var reservedMethods = map[string]bool{
 	"FuncBatch": true, "FuncSoA": true, "Clone": true, "NumOutputs": true, "OutputNames": true,
 	"Outputs": true, "Noise": true, "NoiseDim": true, "Diffusion": true,
 	"DiffusionDerivative": true, "DriftBatch": true, "DiffusionBatch": true,
-	"Hamiltonian": true, "Velocity": true, "Force": true,
+	"Hamiltonian": true, "Velocity": true, "Force": true, "Replica": true,
 }
 
 // checkIdent checks a name that reaches generated code only upper-cased

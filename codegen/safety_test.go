@@ -50,7 +50,7 @@ func TestHostileModelIsInert(t *testing.T) {
 	if !ast.IsGenerated(f) {
 		t.Error("header not recognised by ast.IsGenerated")
 	}
-	allowed := map[string]bool{"math": true, "unsafe": true, "github.com/nodekit/nodekit/runtime/ode": true, "github.com/nodekit/nodekit/runtime/sde": true, "github.com/nodekit/nodekit/runtime/nn": true}
+	allowed := map[string]bool{"math": true, "unsafe": true, "github.com/nodekit/nodekit/runtime/ode": true, "github.com/nodekit/nodekit/runtime/sde": true, "github.com/nodekit/nodekit/runtime/nn": true, "github.com/nodekit/nodekit/runtime/simd": true}
 	for _, imp := range f.Imports {
 		p, _ := strconv.Unquote(imp.Path.Value)
 		if !allowed[p] {

@@ -7,6 +7,7 @@ import (
 	"unsafe"
 
 	"github.com/nodekit/nodekit/runtime/ode"
+	"github.com/nodekit/nodekit/runtime/simd"
 )
 
 // Lorenz is the model Lorenz of lorenz.node, generated as Go code: the first-order
@@ -15,6 +16,9 @@ import (
 // Its exported fields are the trainable parameters: the declared ones,
 // then each net's weights. They lie next to each other in memory, in
 // the order of Params, which returns them as one slice without copying.
+//
+// A Lorenz keeps per-call workspaces (FuncSoA's rows), so it
+// is not safe for concurrent use; Clone gives each goroutine its own.
 type Lorenz struct {
 	// Sigma is parameter sigma (declared default 10).
 	Sigma float64
@@ -22,6 +26,8 @@ type Lorenz struct {
 	Rho float64
 	// Beta is parameter beta (declared default 2.6666666666666665).
 	Beta float64
+
+	ws []float64 // FuncSoA's scratch rows
 }
 
 // Params relies on the parameter fields being consecutive: each of
@@ -61,8 +67,9 @@ func NewLorenz() *Lorenz {
 // workspaces, for another goroutine (ode.SolveBatch). The copy has its
 // own parameter fields: later changes to m do not reach it.
 func (m *Lorenz) Clone() ode.System {
-	c := *m
-	return &c
+	c := &Lorenz{}
+	copy(c.Params(), m.Params())
+	return c
 }
 
 // Dim returns the number of state components, 3.
@@ -184,8 +191,20 @@ func (m *Lorenz) FuncBatch(t float64, Y, dY []float64, batch int) {
 }
 
 // FuncSoA evaluates f for batch states stored structure-of-arrays:
-// component i of state r is Y[i*batch+r], and likewise dY.
+// component i of state r is Y[i*batch+r], and likewise dY, which must
+// not overlap Y. From 64 states on it runs as runtime/simd kernel calls
+// over tiles of the batch, below as one fused loop.
 func (m *Lorenz) FuncSoA(t float64, Y, dY []float64, batch int) {
+	if batch >= 64 {
+		m.funcSoAKernels(t, Y, dY, batch)
+		return
+	}
+	m.funcSoALoop(t, Y, dY, batch)
+}
+
+// funcSoALoop is FuncSoA as one loop over the batch with the
+// straight-line body of Func.
+func (m *Lorenz) funcSoALoop(t float64, Y, dY []float64, batch int) {
 	p0 := m.Sigma
 	p1 := m.Rho
 	p2 := m.Beta
@@ -208,6 +227,43 @@ func (m *Lorenz) FuncSoA(t float64, Y, dY []float64, batch int) {
 		d1[r] = v9
 		d2[r] = v13
 	}
+}
+
+// funcSoAKernels is FuncSoA as a sequence of runtime/simd kernel calls,
+// one per node of f over the whole batch.
+func (m *Lorenz) funcSoAKernels(t float64, Y, dY []float64, batch int) {
+	p0 := m.Sigma
+	p1 := m.Rho
+	p2 := m.Beta
+	ws := m.scratch(2 * min(batch, 1024))
+	for lo := 0; lo < batch; lo += 1024 {
+		nb := min(batch-lo, 1024)
+		y0 := Y[0*batch+lo : 0*batch+lo+nb : 0*batch+lo+nb]
+		y1 := Y[1*batch+lo : 1*batch+lo+nb : 1*batch+lo+nb]
+		y2 := Y[2*batch+lo : 2*batch+lo+nb : 2*batch+lo+nb]
+		d0 := dY[0*batch+lo : 0*batch+lo+nb : 0*batch+lo+nb]
+		d1 := dY[1*batch+lo : 1*batch+lo+nb : 1*batch+lo+nb]
+		d2 := dY[2*batch+lo : 2*batch+lo+nb : 2*batch+lo+nb]
+		w0 := ws[0*nb : 1*nb : 1*nb]
+		w1 := ws[1*nb : 2*nb : 2*nb]
+		simd.VSub(w0, y1, y0)
+		simd.VScale(d0, p0, w0)
+		simd.VNeg(w0, y2)
+		simd.VAddScalar(w0, p1, w0)
+		simd.VMul(w0, y0, w0)
+		simd.VSub(d1, w0, y1)
+		simd.VMul(w0, y0, y1)
+		simd.VScale(w1, p2, y2)
+		simd.VSub(d2, w0, w1)
+	}
+}
+
+// scratch returns the kernel form's 2 rows of batch values.
+func (m *Lorenz) scratch(n int) []float64 {
+	if len(m.ws) < n {
+		m.ws = make([]float64, n)
+	}
+	return m.ws[:n]
 }
 
 // NumOutputs returns the number of output columns, 1.

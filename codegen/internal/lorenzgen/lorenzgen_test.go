@@ -2,6 +2,8 @@ package lorenzgen
 
 import (
 	"bytes"
+	"fmt"
+	"math"
 	"os"
 	"testing"
 
@@ -61,6 +63,46 @@ func TestFields(t *testing.T) {
 	m.Sigma = 5
 	if c.Sigma != 10 || c.Rho != 20 {
 		t.Errorf("clone: σ=%v ρ=%v, want the values at Clone time", c.Sigma, c.Rho)
+	}
+}
+
+// TestSoAForms: the fused loop and the simd kernel sequence compute what
+// Func computes, state by state, across tiles, without allocating once
+// warm.
+func TestSoAForms(t *testing.T) {
+	m := NewLorenz()
+	for _, n := range []int{1, 63, 64, 1025, 3000} {
+		Y := make([]float64, 3*n)
+		for i := range Y {
+			Y[i] = 20 * math.Sin(float64(7*i+1))
+		}
+		want := make([]float64, 3*n)
+		y, f := make([]float64, 3), make([]float64, 3)
+		for r := range n {
+			for i := range 3 {
+				y[i] = Y[i*n+r]
+			}
+			m.Func(0, y, f)
+			for i := range 3 {
+				want[i*n+r] = f[i]
+			}
+		}
+		for name, call := range map[string]func(Y, dY []float64){
+			"loop":    func(Y, dY []float64) { m.funcSoALoop(0, Y, dY, n) },
+			"kernels": func(Y, dY []float64) { m.funcSoAKernels(0, Y, dY, n) },
+			"FuncSoA": func(Y, dY []float64) { m.FuncSoA(0, Y, dY, n) },
+		} {
+			dY := make([]float64, 3*n)
+			call(Y, dY)
+			for i := range dY {
+				if math.Abs(dY[i]-want[i]) > 1e-14*math.Abs(want[i]) {
+					t.Fatalf("%s, batch %d: dY[%d] = %v, want %v", name, n, i, dY[i], want[i])
+				}
+			}
+			if a := testing.AllocsPerRun(5, func() { call(Y, dY) }); a != 0 {
+				t.Errorf("%s, batch %d: %v allocations", name, n, a)
+			}
+		}
 	}
 }
 
@@ -138,40 +180,57 @@ func BenchmarkLorenzDopri5Interpreted(b *testing.B) { benchDopri5(b, interpreted
 
 const batchN = 1024
 
-func batchStates() []float64 {
-	Y := make([]float64, 3*batchN)
+func batchStates(n int) []float64 {
+	Y := make([]float64, 3*n)
 	for i := range Y {
 		Y[i] = 1 + float64(i%17)/17
 	}
 	return Y
 }
 
-// BenchmarkFuncScalarLoop evaluates f for batchN states by batchN calls
-// of Func; the two batched forms below do the same in one call.
-func BenchmarkFuncScalarLoop(b *testing.B) {
-	m := NewLorenz()
-	Y, dY := batchStates(), make([]float64, 3*batchN)
-	var sys ode.System = m // called through the interface, as solvers do
-	for b.Loop() {
-		for r := 0; r < batchN; r++ {
-			sys.Func(0, Y[3*r:3*r+3], dY[3*r:3*r+3])
+// batchSizes are the batch sizes of the batched-form benchmarks: small,
+// in L1/L2, and beyond L2.
+var batchSizes = []int{64, 1024, 16384}
+
+// BenchmarkSoA compares, per batch size, four ways of evaluating f for
+// batch states: batch calls of Func (through the interface, as solvers
+// call it), the fused loop (funcSoALoop), the simd kernel sequence
+// (funcSoAKernels), and FuncSoA, which picks one of the two by batch size.
+// ns/state is the time per state.
+func BenchmarkSoA(b *testing.B) {
+	for _, n := range batchSizes {
+		m := NewLorenz()
+		Y, dY := batchStates(n), make([]float64, 3*n)
+		var sys ode.System = m
+		for _, v := range []struct {
+			name string
+			f    func()
+		}{
+			{"scalar", func() {
+				for r := 0; r < n; r++ {
+					sys.Func(0, Y[3*r:3*r+3], dY[3*r:3*r+3])
+				}
+			}},
+			{"loop", func() { m.funcSoALoop(0, Y, dY, n) }},
+			{"kernels", func() { m.funcSoAKernels(0, Y, dY, n) }},
+			{"FuncSoA", func() { m.FuncSoA(0, Y, dY, n) }},
+		} {
+			b.Run(fmt.Sprintf("%s/batch=%d", v.name, n), func(b *testing.B) {
+				v.f()
+				for b.Loop() {
+					v.f()
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/state")
+			})
 		}
 	}
 }
 
 func BenchmarkFuncBatch(b *testing.B) {
 	m := NewLorenz()
-	Y, dY := batchStates(), make([]float64, 3*batchN)
+	Y, dY := batchStates(batchN), make([]float64, 3*batchN)
 	for b.Loop() {
 		m.FuncBatch(0, Y, dY, batchN)
-	}
-}
-
-func BenchmarkFuncSoA(b *testing.B) {
-	m := NewLorenz()
-	Y, dY := batchStates(), make([]float64, 3*batchN)
-	for b.Loop() {
-		m.FuncSoA(0, Y, dY, batchN)
 	}
 }
 
