@@ -74,9 +74,9 @@
 // A generated type implements ode.System, ode.Differentiable,
 // ode.Jacobian, ode.TimeDerivative, ode.Autonomous, ode.BatchSystem and
 // ode.Cloner; models with noise also sde.System (diagonal Itô noise),
-// sde.DiffusionDerivative, sde.BatchSystem and sde.Replicator; separable Hamiltonian
-// models also ode.Separable (Velocity, Force) and every Hamiltonian model
-// has Hamiltonian(t, y). Outputs, OutputNames, StateNames and ParamNames
+// sde.DiffusionDerivative, sde.BatchSystem and sde.Replicator; separable
+// Hamiltonian models also ode.Separable (Velocity, Force) and every
+// Hamiltonian model has Hamiltonian(t, y). Outputs, OutputNames, StateNames and ParamNames
 // give the model's observed quantities and names.
 //
 // # Derivatives
