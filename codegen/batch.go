@@ -47,10 +47,10 @@ func (g *gen) batched(sde bool) {
 
 // soaKernelsMin is the batch size from which FuncSoA calls the kernel
 // form rather than the fused loop. BenchmarkSoA in
-// codegen/internal/lorenzgen puts the two level at about 64 states for
-// Lorenz; below that the kernel calls' fixed cost dominates, above it
-// the vector kernels win (1.3–1.7× from 1024 states on AVX2).
-const soaKernelsMin = 64
+// codegen/internal/lorenzgen puts the two about level at 64 states for
+// Lorenz (the kernel calls' fixed cost against the vector width); from
+// 128 on the kernels win, by 1.2–1.7× from 1024 states on AVX2.
+const soaKernelsMin = 128
 
 func (g *gen) batchMethod(doc, sig string, soa bool, roots []*dsl.Expr, dstName string) {
 	n := g.dim

@@ -108,8 +108,8 @@
 // FuncSoA (structure of arrays, Y[i*batch+r], sde.BatchSystem's layout)
 // has two implementations and picks one by batch size:
 //
-//   - below 64 states, the same fused loop as FuncBatch;
-//   - from 64 states, a straight-line sequence of runtime/simd
+//   - below 128 states, the same fused loop as FuncBatch;
+//   - from 128 states, a straight-line sequence of runtime/simd
 //     elementwise kernel calls (VAdd, VSub, VMul, VDiv, VScale,
 //     VAddScalar, VNeg, VSquare), one per node of the CSE'd DAG that
 //     varies over the batch, in topological order, each over a whole row
@@ -125,7 +125,7 @@
 //     cache at any batch size.
 //
 // For Lorenz on AVX2 the kernel form is about as fast as the fused loop
-// at 64 states and 1.3–1.7× faster from 1024 states on; both are several
+// at 64 states and 1.2–1.7× faster from 1024 states on; both are several
 // times faster than batch calls of Func (BenchmarkSoA in
 // codegen/internal/lorenzgen). dY must not overlap Y. The batched forms
 // use workspaces held by the model, so a model is not safe for

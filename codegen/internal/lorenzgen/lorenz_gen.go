@@ -192,10 +192,10 @@ func (m *Lorenz) FuncBatch(t float64, Y, dY []float64, batch int) {
 
 // FuncSoA evaluates f for batch states stored structure-of-arrays:
 // component i of state r is Y[i*batch+r], and likewise dY, which must
-// not overlap Y. From 64 states on it runs as runtime/simd kernel calls
+// not overlap Y. From 128 states on it runs as runtime/simd kernel calls
 // over tiles of the batch, below as one fused loop.
 func (m *Lorenz) FuncSoA(t float64, Y, dY []float64, batch int) {
-	if batch >= 64 {
+	if batch >= 128 {
 		m.funcSoAKernels(t, Y, dY, batch)
 		return
 	}

@@ -71,7 +71,7 @@ func TestFields(t *testing.T) {
 // warm.
 func TestSoAForms(t *testing.T) {
 	m := NewLorenz()
-	for _, n := range []int{1, 63, 64, 1025, 3000} {
+	for _, n := range []int{1, 127, 128, 1025, 3000} {
 		Y := make([]float64, 3*n)
 		for i := range Y {
 			Y[i] = 20 * math.Sin(float64(7*i+1))
