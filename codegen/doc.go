@@ -115,11 +115,12 @@
 //     varies over the batch, in topological order, each over a whole row
 //     of batch values. It is the program a GPU backend can emit as one
 //     kernel. Uniform nodes (parameters, constants, t) enter as scalar
-//     operands; operations without an exactly equivalent kernel (division
-//     by a scalar, the transcendental functions, comparisons) run as one
-//     scalar loop over the row with the scalar form's math function. No
-//     kernel fuses a multiply and an add, so the values are rounded as in
-//     Func. Scratch rows are recycled after their last use (kernels
+//     operands. Arithmetic rounds exactly as in Func (no kernel fuses a
+//     multiply and an add); exp, tanh, sigmoid and softplus use simd's
+//     vector functions (VExp, VTanh, VSigmoid, VSoftplus: within 1.5 ulp,
+//     so they may differ from package math in the last bits); the other
+//     operations (division by a scalar, sin, log, pow, comparisons…) run
+//     as one scalar loop over the row with Func's math function. Scratch rows are recycled after their last use (kernels
 //     write in place), roots are computed straight into dY, and the
 //     sequence runs over tiles of 1024 states so that its rows stay in
 //     cache at any batch size.

@@ -18,10 +18,12 @@ import (
 //
 // Nodes that do not vary (parameters, constants, t) are computed once as
 // scalars and enter the kernels as scalar operands (VScale, VAddScalar).
-// Operations without an exactly equivalent kernel (division by a scalar,
-// transcendental functions, comparisons…) run as one scalar loop over the
-// row, with the same math functions as the scalar form. No kernel fuses
-// a multiply and an add, so every value is rounded exactly as in Func.
+// Arithmetic uses only kernels that round exactly as the scalar
+// expression (none fuses a multiply and an add); exp, tanh, sigmoid and
+// softplus use simd's vector functions (within 1.5 ulp, so they may
+// differ from package math in the last bit or two). Other operations
+// (division by a scalar, sin, log, pow, comparisons…) run as one scalar
+// loop over the row with the scalar form's math function.
 //
 // Rows are recycled after their last use (kernels may write in place), so
 // the scratch held by the model is the DAG's widest live set, not its
@@ -245,13 +247,19 @@ func (g *gen) soaKernels(doc, name string, roots []*dsl.Expr, dstName string) in
 	return nrows
 }
 
+// vmathKernel names runtime/simd's vector function for each operation it
+// has one for (within 1.5 ulp of the exact value, like package math's).
+var vmathKernel = map[dsl.Op]string{
+	dsl.OpExp: "VExp", dsl.OpTanh: "VTanh", dsl.OpSigmoid: "VSigmoid", dsl.OpSoftplus: "VSoftplus",
+}
+
 // soaTile is the number of states the kernel form processes per pass of
 // its straight-line sequence: its rows (8 KiB each at 1024) stay in cache.
 const soaTile = 1024
 
 // kernelCall writes the call (or scalar loop) that computes node e over
 // a batch into row dst, from operands that are rows (isRow) or scalars.
-// Only kernels that round exactly as the scalar expression are used.
+// Arithmetic kernels round exactly as the scalar expression.
 func (g *gen) kernelCall(w *bytes.Buffer, e *dsl.Expr, dst string, a []string, isRow []bool) {
 	pr := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
 	neg := func(s string) string { return "-" + s }
@@ -299,6 +307,11 @@ func (g *gen) kernelCall(w *bytes.Buffer, e *dsl.Expr, dst string, a []string, i
 	case dsl.OpPow:
 		if e.Args[1].IsConst(2) { // x·x, as the scalar form
 			pr("simd.VSquare(%s, %s)\n", dst, a[0])
+			return
+		}
+	case dsl.OpExp, dsl.OpTanh, dsl.OpSigmoid, dsl.OpSoftplus:
+		if isRow[0] {
+			pr("simd.%s(%s, %s)\n", vmathKernel[e.Op], dst, a[0])
 			return
 		}
 	}

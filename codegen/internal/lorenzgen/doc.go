@@ -1,6 +1,7 @@
 // Package lorenzgen holds the generated Lorenz model, checked in, so its
 // speed can be benchmarked against a hand-written Lorenz and the
-// interpreter (bench_test.go); a test keeps it equal to the generator's
+// interpreter, and its batched forms against each other
+// (lorenzgen_test.go); a test keeps it equal to the generator's
 // current output.
 package lorenzgen
 
