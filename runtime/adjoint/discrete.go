@@ -2,6 +2,7 @@ package adjoint
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/nodekit/nodekit/runtime/ode"
 )
@@ -87,10 +88,11 @@ type recorder struct {
 	n      int
 	ts     []float64
 	ys, ks []float64 // n values per evaluation
+	kmax   []float64 // max |k| of each evaluation
 }
 
 func (r *recorder) reset() {
-	r.ts, r.ys, r.ks = r.ts[:0], r.ys[:0], r.ks[:0]
+	r.ts, r.ys, r.ks, r.kmax = r.ts[:0], r.ys[:0], r.ks[:0], r.kmax[:0]
 }
 
 func (r *recorder) Dim() int { return r.n }
@@ -105,6 +107,7 @@ func (r *recorder) Func(t float64, y, dy []float64) {
 	r.ts = append(r.ts, t)
 	r.ys = append(r.ys, y...)
 	r.ks = append(r.ks, dy...)
+	r.kmax = append(r.kmax, maxAbs(dy))
 }
 
 func (r *recorder) y(c int) []float64 { return r.ys[c*r.n : (c+1)*r.n] }
@@ -138,20 +141,22 @@ func (s *discreteState) match(n int) bool {
 				if a == 0 {
 					continue
 				}
-				ha, kj := h*a, r.k(s.call[k*ns+j])
+				c := s.call[k*ns+j]
+				ha, kj := h*a, r.k(c)
 				for m := range yi {
 					yi[m] += ha * kj[m]
 				}
-				kmax = max(kmax, maxAbs(kj))
+				kmax = max(kmax, r.kmax[c])
 			}
 			// The solver's own h may differ from t_{k+1} − t_k by a
 			// rounding of t, and it may sum the stages in another order.
 			te := t + tab.C[i]*h
-			tol := 1e-11*(ymax+abs(h)*kmax) + 1e-14*(abs(t)+abs(h))*kmax
-			ttol := 1e-13 * (abs(t) + abs(h))
+			at, ah := math.Abs(t), math.Abs(h)
+			tol := 1e-11*(ymax+ah*kmax) + 1e-14*(at+ah)*kmax
+			ttol := 1e-13 * (at + ah)
 			c := -1
 			for q := from; q < len(r.ts); q++ {
-				if abs(r.ts[q]-te) <= ttol && near(r.y(q), yi, tol) {
+				if math.Abs(r.ts[q]-te) <= ttol && near(r.y(q), yi, tol) {
 					c = q
 					break
 				}
@@ -168,18 +173,18 @@ func (s *discreteState) match(n int) bool {
 }
 
 func near(x, y []float64, tol float64) bool {
+	y = y[:len(x)]
+	d := 0.0
 	for i, v := range x {
-		if abs(v-y[i]) > tol {
-			return false
-		}
+		d = max(d, math.Abs(v-y[i]))
 	}
-	return true
+	return d <= tol
 }
 
 func maxAbs(x []float64) float64 {
 	m := 0.0
 	for _, v := range x {
-		m = max(m, abs(v))
+		m = max(m, math.Abs(v))
 	}
 	return m
 }
