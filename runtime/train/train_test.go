@@ -133,7 +133,7 @@ func config(m adjoint.Method) train.Config {
 func TestResumeIdentical(t *testing.T) {
 	data := spiral(t, 120, 6)
 	dir := t.TempDir()
-	for _, m := range []adjoint.Method{adjoint.Backsolve, adjoint.Discrete} {
+	for _, m := range []adjoint.Method{adjoint.Backsolve, adjoint.Checkpoint, adjoint.Discrete} {
 		for _, mkOpt := range []func() nn.StatefulOptimizer{
 			func() nn.StatefulOptimizer { return nn.NewRMSprop(1e-2) },
 			func() nn.StatefulOptimizer { return nn.NewAdam(1e-2) },
