@@ -401,3 +401,40 @@ func TestErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestAdjointSolverMethods runs the backward passes, whose intervals
+// start from a learnt step in rescaled time, with other solvers: explicit
+// of other orders, multistep, stiff (with a finite-difference Jacobian of
+// the adjoint system), and a fixed-step method that is solved unscaled.
+func TestAdjointSolverMethods(t *testing.T) {
+	y0 := []float64{1.2, -0.7}
+	for _, ao := range []*ode.Options{
+		{Method: "tsit5", RTol: 1e-10, ATol: 1e-12},
+		{Method: "dop853", RTol: 1e-10, ATol: 1e-12},
+		{Method: "adams", RTol: 1e-10, ATol: 1e-12},
+		{Method: "radau5", RTol: 1e-10, ATol: 1e-12},
+		{Method: "auto", RTol: 1e-10, ATol: 1e-12},
+		{Method: "rk4", StepSize: 1e-3},
+	} {
+		for _, mc := range []struct {
+			m    adjoint.Method
+			ckpt int
+		}{{adjoint.Backsolve, 0}, {adjoint.Checkpoint, 0}, {adjoint.Checkpoint, 2}} {
+			t.Run(fmt.Sprintf("%s/%v/checkpoints=%d", ao.Method, mc.m, mc.ckpt), func(t *testing.T) {
+				r := &rotDecay{p: []float64{-0.3, 1.7}}
+				_, dp, dy0, _ := linearAnalytic(r, y0)
+				opts := &adjoint.Options{Method: mc.m, Solver: &ode.Options{RTol: 1e-11, ATol: 1e-13}, AdjointSolver: ao, Checkpoints: mc.ckpt}
+				res, err := adjoint.Gradient(r, y0, linTS, quadLoss(linD), opts)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if e := relErr(res.DParams, dp); e > 1e-7 {
+					t.Errorf("dθ rel err %.2g", e)
+				}
+				if e := relErr(res.DY0, dy0); e > 1e-7 {
+					t.Errorf("dy0 rel err %.2g", e)
+				}
+			})
+		}
+	}
+}
