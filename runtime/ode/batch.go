@@ -8,9 +8,11 @@ import (
 
 // Cloner is implemented by systems that keep per-call scratch state (a
 // neural network's activations, an interpreter's registers) and so cannot
-// be shared between goroutines: Clone returns an independent copy that
-// shares the parameters. SolveBatch uses it to run trajectories in
-// parallel; a system without it is solved on one goroutine.
+// be shared between goroutines: Clone returns an independent copy with
+// the same parameter values (whether it shares their storage is the
+// system's choice, so clone again after changing parameters). SolveBatch
+// clones at every call to run trajectories in parallel; a system without
+// Clone is solved on one goroutine.
 type Cloner interface {
 	Clone() System
 }
