@@ -99,7 +99,7 @@ func TestGenCommandErrors(t *testing.T) {
 		code int
 		msg  string
 	}{
-		{"help", []string{"--help"}, 2, "usage: nodekit gen"},
+		{"help", []string{"--help"}, 0, "usage: nodekit gen"},
 		{"no file", nil, 2, "want exactly one FILE"},
 		{"two files", []string{good, good}, 2, "want exactly one FILE"},
 		{"bad flag", []string{"-nope", good}, 2, "flag provided but not defined"},

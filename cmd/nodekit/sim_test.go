@@ -177,15 +177,6 @@ func TestSimErrors(t *testing.T) {
 	}
 }
 
-func TestHelp(t *testing.T) {
-	for _, cmd := range []string{"check", "fmt", "sim"} {
-		code, _, errs := run(t, cmd, "--help")
-		if code != 2 || !strings.Contains(errs, "usage: nodekit "+cmd) {
-			t.Errorf("%s --help: exit %d, %q", cmd, code, errs)
-		}
-	}
-}
-
 // TestSimSDEEnsemble: -paths runs SolvePaths; the statistics file has
 // ordered quantiles, is reproducible for a seed, and the OU example
 // (k = 0.7, mu = 1.5, s = 0.3) reaches its stationary law N(mu, s²/(2k)).
