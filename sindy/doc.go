@@ -48,7 +48,9 @@
 // the nonzero coefficients by fitting simulations of the model to the data
 // over windows (multiple shooting, Levenberg–Marquardt, residuals weighted
 // by EstimateNoise's noise levels): on Lorenz with 5% noise it brings the
-// worst coefficient from about 8% to under 2% off.
+// worst coefficient from about 8% to under 2% off. Refinement.Fixed holds
+// known coefficients (the physics of a universal differential equation)
+// while the discovered ones are re-estimated.
 //
 // Select sweeps the threshold and picks a model by BIC, AIC, AICc or the
 // error of simulating held-out trajectories.

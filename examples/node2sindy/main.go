@@ -24,12 +24,24 @@
 // Lotka–Volterra system with β = 0.9, γ = 0.8 from u0 = (0.4425, 4.628),
 // observed every 0.1 on [0, 3] with noise of 5% of each state's mean (the
 // paper's convention); the known initial state is used and the net is
-// trained with a small weight decay. SINDy (quadratic polynomials) on U,
-// sampled along the trained model's trajectory, is meant to recover the
-// missing U₁ = −0.9·xy and U₂ = +0.8·xy; it does not yet (see the
-// printed table): 31 noisy samples of one trajectory leave U poorly
-// determined, and along a single curve the quadratic features are
-// nearly collinear.
+// trained with a small weight decay. The run reports how far the
+// network's U is from the true one along the trained trajectory (15–25%
+// relative RMS: 31 noisy samples of one curve determine U only so well).
+// SINDy (quadratic monomials, no constant, STLSQ over a sweep of
+// thresholds) on U sampled along the trained trajectory proposes
+// supports; each combination of the equations' supports becomes the full
+// model x' = αx + U₁, y' = −δy + U₂, whose U coefficients are fitted to
+// the noisy data with α and δ held (sindy.Refinement.Fixed); the model
+// with the best BIC on the data wins, among near-ties the sparsest and
+// then the one closest to the network's U. It prints SINDy's own
+// coefficients and the refitted ones.
+//
+// This recovers U₁ = −0.9·xy and U₂ = +0.8·xy within 5% and nothing else
+// for about half of the noise draws (seeds 1, 2, 3, 6 and 8 of 1–12; 11
+// has the right terms 6.5% off). In the others the y equation is not
+// identifiable from these data: while y is large x stays near 0.2, so
+// γxy ≈ 0.2·y, and when x grows y is down in the noise; the data (and
+// the network) then prefer U₂ ≈ 0.2·y, or extra terms.
 //
 // For each case it prints the training loss and time, the discovered
 // equations pysindy-style, a table of true and found coefficients with
@@ -147,6 +159,13 @@ type result struct {
 	model       *sindy.Model
 	terms       []term // true terms, then spurious ones (want 0)
 	node        string
+	// The UDE case also keeps SINDy's own coefficients on U (before the
+	// refit on the data), the network's error on U and the number of
+	// candidate models compared on the data.
+	sindyModel *sindy.Model
+	sindyTerms []term
+	uErr       []float64
+	candidates int
 }
 
 // maxRelErr returns the largest relative error over the true terms and
@@ -165,7 +184,16 @@ func (r *result) maxRelErr() (rel float64, spurious int) {
 func (r *result) print(w io.Writer) {
 	fmt.Fprintf(w, "== %s\n", r.title)
 	fmt.Fprintf(w, "training: final loss %.4g, %.1f s\n", r.loss, r.trainTime.Seconds())
-	fmt.Fprintln(w, "SINDy on the trained model:")
+	if r.uErr != nil {
+		fmt.Fprintf(w, "network vs true U along the trained trajectory: relative RMS error %.1f%% (U₁), %.1f%% (U₂)\n", 100*r.uErr[0], 100*r.uErr[1])
+		fmt.Fprintln(w, "SINDy on U (the support chosen on the data; regression coefficients):")
+		for _, e := range r.sindyModel.Equations(4) {
+			fmt.Fprintf(w, "    %s\n", e)
+		}
+		fmt.Fprintf(w, "U's coefficients refitted to the data with α, δ held (best BIC of %d candidate supports):\n", r.candidates)
+	} else {
+		fmt.Fprintln(w, "SINDy on the trained model:")
+	}
 	for _, e := range r.model.Equations(4) {
 		fmt.Fprintf(w, "    %s\n", e)
 	}
@@ -499,43 +527,244 @@ func lotkaVolterra(prog *dsl.Program, cfg config) (*result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lv: training: %w", err)
 	}
-	// U over the trajectory's state region: the trained model's solution
-	// on a fine regular grid, and U = f − (αx, −δy) there.
+	// How well did the network learn U? Compare it with the true
+	// interaction terms along the trained model's trajectory.
 	tg, yg, err := sample(sys, u0, 0, 3, 301)
 	if err != nil {
 		return nil, err
 	}
 	known := func(y, dy []float64) { dy[0] -= alpha * y[0]; dy[1] += delta * y[1] }
 	data := []sindy.Trajectory{withField(sys, tg, yg, known)}
-	m, err := sindy.Fit(data, &sindy.Settings{
-		Names:     []string{"x", "y"},
-		Library:   sindy.Polynomial{Degree: 2},
-		Optimizer: sindy.STLSQ{Threshold: 0.1, Alpha: 0.05, Unbias: true},
-	})
+	var uErr [2]float64
+	{
+		var e, n [2]float64
+		for i, y := range yg {
+			tu := [2]float64{-beta * y[0] * y[1], gamma * y[0] * y[1]}
+			for j := range 2 {
+				e[j] += (data[0].DX[i][j] - tu[j]) * (data[0].DX[i][j] - tu[j])
+				n[j] += tu[j] * tu[j]
+			}
+		}
+		uErr = [2]float64{math.Sqrt(e[0] / n[0]), math.Sqrt(e[1] / n[1])}
+	}
+	// SINDy on U along that trajectory: quadratic monomials without a
+	// constant, STLSQ over a sweep of thresholds. Each threshold gives a
+	// support per equation; the distinct ones are the candidates.
+	names := []string{"x", "y"}
+	lib := sindy.Polynomial{Degree: 2, NoBias: true}
+	set := &sindy.Settings{
+		Names:     names,
+		Library:   lib,
+		Optimizer: sindy.STLSQ{Threshold: 0.1, Alpha: 1e-6, Unbias: true},
+	}
+	_, sweep, err := sindy.Select(data, set, nil)
 	if err != nil {
 		return nil, err
 	}
-	// SINDy found U; the .node model is the whole system: the known
-	// linear terms plus the discovered ones.
-	coef := mat.DenseCopyOf(m.Coef)
+	cands := make([]*sindy.Model, len(sweep))
+	for i, c := range sweep {
+		cands[i] = c.Model
+	}
+	// Each candidate support becomes the whole model (known terms plus the
+	// discovered ones), whose discovered coefficients are fitted to the
+	// noisy data with α and δ held (Refinement.Fixed); the model with the
+	// best BIC on the data wins, the sparsest among near-ties.
+	choice, err := selectOnData(cands, data[0], obs[0], u0, alpha, delta)
+	if err != nil {
+		return nil, err
+	}
+	// The table compares U's discovered terms: the refined full model less
+	// the known linear terms.
+	m := choice.u
+	coef := mat.DenseCopyOf(choice.full.Coef)
 	for j, ft := range m.Features {
 		switch ft.Name {
 		case "x":
-			coef.Set(0, j, coef.At(0, j)+alpha)
+			coef.Set(0, j, coef.At(0, j)-alpha)
 		case "y":
-			coef.Set(1, j, coef.At(1, j)-delta)
+			coef.Set(1, j, coef.At(1, j)+delta)
 		}
 	}
-	full := &sindy.Model{Names: m.Names, Features: m.Features, Coef: coef}
-	node, err := full.Node("LotkaVolterraFound", u0)
+	found := &sindy.Model{Names: names, Features: m.Features, Coef: coef}
+	node, err := choice.full.Node("LotkaVolterraFound", u0)
 	if err != nil {
 		return nil, err
 	}
+	want := map[string]map[string]float64{"x": {"x y": -beta}, "y": {"x y": gamma}}
 	return &result{
 		name: "LotkaVolterraFound", title: "Lotka–Volterra UDE (Rackauckas et al. 2020): SINDy on the network's U(x, y)",
-		loss: loss, trainTime: dt, model: m, node: node,
-		terms: compare(m, map[string]map[string]float64{"x": {"x y": -beta}, "y": {"x y": gamma}}),
+		loss: loss, trainTime: dt, model: found, node: node, sindyModel: m,
+		uErr: uErr[:], candidates: choice.tried,
+		terms: compare(found, want), sindyTerms: compare(m, want),
 	}, nil
+}
+
+// choice is the model selectOnData picks.
+type choice struct {
+	u     *sindy.Model // SINDy's model of U, as the regression found it
+	full  *sindy.Model // known terms + U's terms, refined on the data
+	tried int
+}
+
+// selectOnData turns each distinct support SINDy found over its threshold
+// sweep into the full model x' = αx + U₁, y' = −δy + U₂ (α and δ fixed),
+// fits its U coefficients to the observations by trajectory refinement,
+// and returns the one with the lowest BIC of the simulation error against
+// the data, preferring fewer terms within 2 of the best score.
+func selectOnData(cands []*sindy.Model, u sindy.Trajectory, o observation, u0 []float64, alpha, delta float64) (*choice, error) {
+	type scored struct {
+		u, full *sindy.Model
+		bic     float64
+		terms   int
+		uMisfit float64
+	}
+	// The sweep's distinct supports of each equation (STLSQ fits the
+	// equations independently), with their regression coefficients; every
+	// combination of them is a candidate.
+	k, p := cands[0].Coef.Dims()
+	rows := make([][][]float64, k)
+	seen := map[string]bool{}
+	for _, c := range cands {
+		for i := range k {
+			row := mat.Row(nil, i, c.Coef)
+			key := fmt.Sprint(i, slices.ContainsFunc(row, func(v float64) bool { return v != 0 }), supportKey(row))
+			if !seen[key] {
+				seen[key] = true
+				rows[i] = append(rows[i], row)
+			}
+		}
+	}
+	var combos [][][]float64
+	var rec func(i int, cur [][]float64)
+	rec = func(i int, cur [][]float64) {
+		if i == k {
+			combos = append(combos, slices.Clone(cur))
+			return
+		}
+		for _, r := range rows[i] {
+			rec(i+1, append(cur, r))
+		}
+	}
+	rec(0, nil)
+	var all []scored
+	data := []sindy.Trajectory{{T: o.t, X: o.y}}
+	for _, rs := range combos {
+		m := &sindy.Model{Names: cands[0].Names, Features: cands[0].Features, Coef: mat.NewDense(k, p, nil)}
+		for i, r := range rs {
+			m.Coef.SetRow(i, r)
+		}
+		if m.NumTerms() == 0 {
+			continue
+		}
+		full := &sindy.Model{Names: m.Names, Features: m.Features, Coef: mat.DenseCopyOf(m.Coef)}
+		fixed := make([][]bool, k)
+		for i := range fixed {
+			fixed[i] = make([]bool, p)
+		}
+		for j, ft := range m.Features {
+			switch ft.Name {
+			case "x":
+				fixed[0][j] = m.Coef.At(0, j) == 0 // known α alone is held
+				full.Coef.Set(0, j, full.Coef.At(0, j)+alpha)
+			case "y":
+				fixed[1][j] = m.Coef.At(1, j) == 0
+				full.Coef.Set(1, j, full.Coef.At(1, j)-delta)
+			}
+		}
+		if err := full.Refine(data, &sindy.Refinement{Fixed: fixed, Windows: []float64{0.5, 1.5, 3}, Iterations: 20}); err != nil {
+			continue // a candidate that cannot be simulated is no candidate
+		}
+		sim, err := full.Simulate(u0, o.t, nil)
+		if err != nil {
+			continue
+		}
+		var bic float64
+		n := float64(len(o.t))
+		for j := range 2 {
+			var rss float64
+			for i := range o.t {
+				r := sim[i][j] - o.y[i][j]
+				rss += r * r
+			}
+			bic += n * math.Log(max(rss/n, 1e-300))
+		}
+		q := m.NumTerms()
+		bic += float64(q) * math.Log(2*n)
+		all = append(all, scored{m, full, bic, q, uMisfit(m, u)})
+	}
+	if len(all) == 0 {
+		return nil, fmt.Errorf("lv: no candidate model could be fitted to the data")
+	}
+	best := 0
+	for i, s := range all {
+		if s.bic < all[best].bic {
+			best = i
+		}
+	}
+	// The data cannot tell apart the models within 2 of the best BIC
+	// (along this one curve γxy and a multiple of y differ only where y is
+	// down in the noise): among those, the sparsest, and then the one
+	// that matches the network's U best.
+	top := all[best].bic
+	for i, s := range all {
+		b := all[best]
+		if s.bic <= top+2 && (s.terms < b.terms || s.terms == b.terms && s.uMisfit < b.uMisfit) {
+			best = i
+		}
+	}
+	return &choice{u: all[best].u, full: all[best].full, tried: len(all)}, nil
+}
+
+// uMisfit is the least-squares misfit of the network's U (u.DX along the
+// states u.X) with the support of m: Σ_i ‖U_i − Θ_S ξ_i‖² / ‖U_i‖².
+func uMisfit(m *sindy.Model, u sindy.Trajectory) float64 {
+	k, p := m.Coef.Dims()
+	var total float64
+	for i := range k {
+		var cols []int
+		for j := range p {
+			if m.Coef.At(i, j) != 0 {
+				cols = append(cols, j)
+			}
+		}
+		n := len(u.X)
+		y := mat.NewVecDense(n, nil)
+		var yy float64
+		for r := range n {
+			y.SetVec(r, u.DX[r][i])
+			yy += u.DX[r][i] * u.DX[r][i]
+		}
+		if len(cols) == 0 {
+			total += 1
+			continue
+		}
+		a := mat.NewDense(n, len(cols), nil)
+		for r := range n {
+			for c, j := range cols {
+				a.Set(r, c, m.Features[j].Eval(u.T[r], u.X[r]))
+			}
+		}
+		var xi, res mat.VecDense
+		if err := xi.SolveVec(a, y); err != nil {
+			return math.Inf(1)
+		}
+		res.MulVec(a, &xi)
+		res.SubVec(y, &res)
+		total += mat.Dot(&res, &res) / yy
+	}
+	return total
+}
+
+// supportKey names which entries of row are nonzero.
+func supportKey(row []float64) string {
+	b := make([]byte, len(row))
+	for j, v := range row {
+		b[j] = '0'
+		if v != 0 {
+			b[j] = '1'
+		}
+	}
+	return string(b)
 }
 
 // withField pairs the sampled states with the model's right-hand side as
