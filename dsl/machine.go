@@ -567,11 +567,11 @@ func (m *Machine) Run(p int) {
 		return
 	}
 	r := unsafe.Pointer(unsafe.SliceData(m.regs))
-	// Walk the instructions by pointer: one add and one compare per
-	// dispatch.
-	in := unsafe.SliceData(code)
-	end := unsafe.Add(unsafe.Pointer(in), uintptr(len(code))*unsafe.Sizeof(instr{}))
-	for ; unsafe.Pointer(in) != end; in = (*instr)(unsafe.Add(unsafe.Pointer(in), unsafe.Sizeof(instr{}))) {
+	// An index loop, not a pointer walk: a pointer stepped one past the
+	// end of code is invalid in Go and can make the garbage collector
+	// fail ("found pointer to free object").
+	for i := range code {
+		in := &code[i]
 		switch in.op {
 		case vMulDiff:
 			*at(r, in.dst) = *at(r, in.a) * (*at(r, in.b) - *at(r, in.c))
