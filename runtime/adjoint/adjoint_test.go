@@ -390,6 +390,10 @@ func TestErrors(t *testing.T) {
 		var se *ode.SolveError
 		if !errors.Is(err, adjoint.ErrBackward) || !errors.As(err, &se) {
 			t.Errorf("%v: backward MaxSteps: err = %v", m, err)
+		} else if n := len(linTS); !(se.T >= linTS[n-2] && se.T <= linTS[n-1]) {
+			// the backward solve failed in the last interval, and says
+			// where in t (not in its rescaled time)
+			t.Errorf("%v: backward failure at t = %g, outside [%g, %g]", m, se.T, linTS[n-2], linTS[n-1])
 		}
 	}
 	if _, err := adjoint.ParseMethod("nope"); !errors.Is(err, adjoint.ErrMethod) {

@@ -1,6 +1,8 @@
 package adjoint
 
 import (
+	"errors"
+
 	"github.com/nodekit/nodekit/runtime/ode"
 )
 
@@ -75,6 +77,12 @@ func (v *intervalSolver) solve(y0 []float64, t0, t1 float64, st *ode.Stats) ([]f
 		v.ts = [2]float64{t0, t1}
 	}
 	if err := v.solver.Solve(y0, v.ts[:], &v.sol); err != nil {
+		var se *ode.SolveError
+		if v.rescale && errors.As(err, &se) {
+			// report where in t, not in s
+			se.T = v.scaled.t0 + v.scaled.h*se.T
+			se.H *= v.scaled.h
+		}
 		return nil, err
 	}
 	addStats(st, v.sol.Stats)
