@@ -85,7 +85,8 @@ type Stats struct {
 	Forward ode.Stats
 	// Backward is the backward pass: the adjoint solves, and for
 	// Checkpoint also the forward re-solves of the segments; for
-	// Discrete, NFE counts the replayed stages.
+	// Discrete, NFE counts the replayed stages (none when the stages the
+	// forward solve evaluated could be reused, the usual case).
 	Backward ode.Stats
 	// NVJP counts vector–Jacobian products.
 	NVJP int
