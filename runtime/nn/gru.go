@@ -90,13 +90,12 @@ func (g *GRUCell) grow(b int) {
 	}
 }
 
-// Forward computes the next hidden state hNew (batch×Hidden) from inputs x
-// (batch×In) and hidden states h (batch×Hidden). hNew must not alias h.
-func (g *GRUCell) Forward(x, h, hNew []float64, batch int) {
+// gates computes the pre-activations gi = W_ih x + b_ih and
+// gh = W_hh h + b_hh and the gates r, z, n into the workspace.
+func (g *GRUCell) gates(x, h []float64, batch int) {
 	H, I := g.Hidden, g.In
 	checkLen("GRUCell x", x, batch*I)
 	checkLen("GRUCell h", h, batch*H)
-	checkLen("GRUCell hNew", hNew, batch*H)
 	g.grow(batch)
 	h3 := 3 * H
 	gi, gh := g.gi[:batch*h3], g.gh[:batch*h3]
@@ -111,11 +110,21 @@ func (g *GRUCell) Forward(x, h, hNew []float64, batch int) {
 		for j := 0; j < H; j++ {
 			k := r*H + j
 			rg := sigmoid(a[j] + c[j])
-			zg := sigmoid(a[H+j] + c[H+j])
-			ng := math.Tanh(a[2*H+j] + rg*c[2*H+j])
-			g.r[k], g.z[k], g.n[k] = rg, zg, ng
-			hNew[k] = (1-zg)*ng + zg*h[k]
+			g.r[k] = rg
+			g.z[k] = sigmoid(a[H+j] + c[H+j])
+			g.n[k] = math.Tanh(a[2*H+j] + rg*c[2*H+j])
 		}
+	}
+}
+
+// Forward computes the next hidden state hNew (batch×Hidden) from inputs x
+// (batch×In) and hidden states h (batch×Hidden). hNew must not alias h.
+func (g *GRUCell) Forward(x, h, hNew []float64, batch int) {
+	checkLen("GRUCell hNew", hNew, batch*g.Hidden)
+	g.gates(x, h, batch)
+	for k := range batch * g.Hidden {
+		zg := g.z[k]
+		hNew[k] = (1-zg)*g.n[k] + zg*h[k]
 	}
 }
 
@@ -124,12 +133,10 @@ func (g *GRUCell) Forward(x, h, hNew []float64, batch int) {
 // (either may be nil) and gp += ∂/∂θ is accumulated (may be nil). gh
 // must not alias ghNew.
 func (g *GRUCell) VJP(x, h, ghNew, gx, gh, gp []float64, batch int) {
-	H, I := g.Hidden, g.In
+	H := g.Hidden
 	h3 := 3 * H
-	g.grow(batch)
-	// Recompute the gates; hNew itself is not needed, so write it to dgh
-	// (overwritten below).
-	g.Forward(x, h, g.dgh[:batch*H], batch)
+	checkLen("GRUCell ghNew", ghNew, batch*H)
+	g.gates(x, h, batch)
 	dgi, dgh := g.dgi[:batch*h3], g.dgh[:batch*h3]
 	for r := 0; r < batch; r++ {
 		c := g.gh[r*h3 : (r+1)*h3]
@@ -148,24 +155,157 @@ func (g *GRUCell) VJP(x, h, ghNew, gx, gh, gp []float64, batch int) {
 			dgh[o+j], dgh[o+H+j], dgh[o+2*H+j] = dar, daz, dan*rg
 		}
 	}
-	if gx != nil {
-		simd.Gemm(false, false, batch, I, h3, 1, dgi, h3, g.Wih, I, 0, gx, I)
-	}
 	if gh != nil {
+		checkLen("GRUCell gh", gh, batch*H)
 		for k := 0; k < batch*H; k++ {
 			gh[k] = ghNew[k] * g.z[k]
 		}
-		simd.Gemm(false, false, batch, H, h3, 1, dgh, h3, g.Whh, H, 1, gh, H)
+	}
+	g.backLinear(x, h, dgi, dgh, gx, gh, gp, false, batch)
+}
+
+// backLinear back-propagates the gradients ai (of W_ih x + b_ih) and ah
+// (of W_hh h + b_hh): gx = ai·W_ih is overwritten, gh += ah·W_hh (gh
+// already holds the direct term), and, when gp is non-nil, gW_ih += aiᵀx,
+// gW_hh += ahᵀh and, unless the map is the bias-free tangent map, the
+// bias gradients gain the column sums of ai and ah.
+func (g *GRUCell) backLinear(x, h, ai, ah, gx, gh, gp []float64, tangent bool, batch int) {
+	H, I := g.Hidden, g.In
+	h3 := 3 * H
+	if gx != nil {
+		checkLen("GRUCell gx", gx, batch*I)
+		simd.Gemm(false, false, batch, I, h3, 1, ai, h3, g.Wih, I, 0, gx, I)
+	}
+	if gh != nil {
+		simd.Gemm(false, false, batch, H, h3, 1, ah, h3, g.Whh, H, 1, gh, H)
 	}
 	if gp != nil {
+		checkLen("GRUCell gp", gp, len(g.p))
 		a, b := h3*I, h3*(I+H)
-		simd.Gemm(true, false, h3, I, batch, 1, dgi, h3, x, I, 1, gp[:a], I)
-		simd.Gemm(true, false, h3, H, batch, 1, dgh, h3, h, H, 1, gp[a:b], H)
-		for r := 0; r < batch; r++ {
-			simd.Axpy(1, dgi[r*h3:(r+1)*h3], gp[b:b+h3])
-			simd.Axpy(1, dgh[r*h3:(r+1)*h3], gp[b+h3:b+2*h3])
+		simd.Gemm(true, false, h3, I, batch, 1, ai, h3, x, I, 1, gp[:a], I)
+		simd.Gemm(true, false, h3, H, batch, 1, ah, h3, h, H, 1, gp[a:b], H)
+		if !tangent { // the tangent map has no bias
+			for r := 0; r < batch; r++ {
+				simd.Axpy(1, ai[r*h3:(r+1)*h3], gp[b:b+h3])
+				simd.Axpy(1, ah[r*h3:(r+1)*h3], gp[b+h3:b+2*h3])
+			}
 		}
 	}
+}
+
+// tangentPre computes the tangents of the pre-activations, W_ih dx into
+// dgi and W_hh dh into dgh.
+func (g *GRUCell) tangentPre(dx, dh []float64, batch int) {
+	H, I := g.Hidden, g.In
+	h3 := 3 * H
+	checkLen("GRUCell dx", dx, batch*I)
+	checkLen("GRUCell dh", dh, batch*H)
+	simd.Gemm(false, true, batch, h3, I, 1, dx, I, g.Wih, I, 0, g.dgi[:batch*h3], h3)
+	simd.Gemm(false, true, batch, h3, H, 1, dh, H, g.Whh, H, 0, g.dgh[:batch*h3], h3)
+}
+
+// JVP computes hNew as Forward does and its tangent
+//
+//	dhNew = (1 − z)⊙dn + (h − n)⊙dz + z⊙dh
+//
+// along (dx, dh), where, with da = W_ih dx and dc = W_hh dh split by gate,
+//
+//	dr = r(1 − r)(da_r + dc_r),  dz = z(1 − z)(da_z + dc_z),
+//	dn = (1 − n²)(da_n + dr⊙(W_hn h + b_hn) + r⊙dc_n).
+//
+// hNew and dhNew must not alias h or dh.
+func (g *GRUCell) JVP(x, dx, h, dh, hNew, dhNew []float64, batch int) {
+	H := g.Hidden
+	h3 := 3 * H
+	checkLen("GRUCell hNew", hNew, batch*H)
+	checkLen("GRUCell dhNew", dhNew, batch*H)
+	g.gates(x, h, batch)
+	g.tangentPre(dx, dh, batch)
+	for r := 0; r < batch; r++ {
+		c := g.gh[r*h3 : (r+1)*h3]
+		da, dc := g.dgi[r*h3:(r+1)*h3], g.dgh[r*h3:(r+1)*h3]
+		for j := 0; j < H; j++ {
+			k := r*H + j
+			rg, zg, ng := g.r[k], g.z[k], g.n[k]
+			dr := rg * (1 - rg) * (da[j] + dc[j])
+			dz := zg * (1 - zg) * (da[H+j] + dc[H+j])
+			dn := (1 - ng*ng) * (da[2*H+j] + dr*c[2*H+j] + rg*dc[2*H+j])
+			hNew[k] = (1-zg)*ng + zg*h[k]
+			dhNew[k] = (1-zg)*dn + (h[k]-ng)*dz + zg*dh[k]
+		}
+	}
+}
+
+// VJPJVP differentiates the pair map (x, dx, h, dh) ↦ (hNew, dhNew) of JVP
+// in reverse mode, recomputing the step. Given gradients ghNew of hNew and
+// gdhNew of dhNew it overwrites
+//
+//	gx  = ghNewᵀ∂hNew/∂x + gdhNewᵀ∂dhNew/∂x,   gdx = gdhNewᵀ∂dhNew/∂dx,
+//	gh  = ghNewᵀ∂hNew/∂h + gdhNewᵀ∂dhNew/∂h,   gdh = gdhNewᵀ∂dhNew/∂dh
+//
+// (any may be nil) and accumulates ghNewᵀ∂hNew/∂θ + gdhNewᵀ∂dhNew/∂θ into
+// gp (may be nil). Outputs must not alias inputs.
+func (g *GRUCell) VJPJVP(x, dx, h, dh, ghNew, gdhNew, gx, gdx, gh, gdh, gp []float64, batch int) {
+	H := g.Hidden
+	h3 := 3 * H
+	checkLen("GRUCell ghNew", ghNew, batch*H)
+	checkLen("GRUCell gdhNew", gdhNew, batch*H)
+	if gh != nil {
+		checkLen("GRUCell gh", gh, batch*H)
+	}
+	if gdh != nil {
+		checkLen("GRUCell gdh", gdh, batch*H)
+	}
+	g.gates(x, h, batch)
+	g.tangentPre(dx, dh, batch)
+	// Per value, reverse through the tangent map and then the primal map.
+	// The pre-activation buffers are overwritten in place by their
+	// gradients: gi ← ā, gh ← c̄ (primal), dgi ← d̄a, dgh ← d̄c (tangent).
+	for r := 0; r < batch; r++ {
+		a, c := g.gi[r*h3:(r+1)*h3], g.gh[r*h3:(r+1)*h3]
+		da, dc := g.dgi[r*h3:(r+1)*h3], g.dgh[r*h3:(r+1)*h3]
+		for j := 0; j < H; j++ {
+			k := r*H + j
+			rg, zg, ng := g.r[k], g.z[k], g.n[k]
+			cn, dcn := c[2*H+j], dc[2*H+j]
+			// Tangent pass, again.
+			dpr := da[j] + dc[j]
+			dpz := da[H+j] + dc[H+j]
+			dr := rg * (1 - rg) * dpr
+			dz := zg * (1 - zg) * dpz
+			dpn := da[2*H+j] + dr*cn + rg*dcn
+			dn := (1 - ng*ng) * dpn
+			gq, q := ghNew[k], gdhNew[k]
+			// Reverse through dhNew = (1−z)dn + (h−n)dz + z·dh.
+			bdn := q * (1 - zg)
+			bdz := q * (h[k] - ng)
+			bdpn := bdn * (1 - ng*ng)
+			bdpz := bdz * zg * (1 - zg)
+			bdr := bdpn * cn
+			bdpr := bdr * rg * (1 - rg)
+			// Primal adjoints, from both outputs and from the gates'
+			// appearance in the tangent map.
+			bn := gq*(1-zg) - q*dz - 2*ng*dpn*bdn
+			bz := gq*(h[k]-ng) + q*(dh[k]-dn) + (1-2*zg)*dpz*bdz
+			bpn := bn * (1 - ng*ng)
+			br := (1-2*rg)*dpr*bdr + bdpn*dcn + bpn*cn
+			bpz := bz * zg * (1 - zg)
+			bpr := br * rg * (1 - rg)
+			a[j], a[H+j], a[2*H+j] = bpr, bpz, bpn
+			c[j], c[H+j], c[2*H+j] = bpr, bpz, bpn*rg+bdpn*dr
+			da[j], da[H+j], da[2*H+j] = bdpr, bdpz, bdpn
+			dc[j], dc[H+j], dc[2*H+j] = bdpr, bdpz, bdpn*rg
+			if gh != nil {
+				gh[k] = gq*zg + q*dz
+			}
+			if gdh != nil {
+				gdh[k] = q * zg
+			}
+		}
+	}
+	n := batch * h3
+	g.backLinear(x, h, g.gi[:n], g.gh[:n], gx, gh, gp, false, batch)
+	g.backLinear(dx, dh, g.dgi[:n], g.dgh[:n], gdx, gdh, gp, true, batch)
 }
 
 // Clone returns a cell sharing g's parameters with its own workspace, so
