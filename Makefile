@@ -18,10 +18,9 @@ test-noasm:
 demo:
 	$(GO) run ./examples/lorenz
 
-## bench: benchmarks recorded in BENCHMARKS.md (one core for the solver figures)
+## bench: every figure of BENCHMARKS.md, with the yardsticks beside them (writes bench-out/)
 bench:
-	GOMAXPROCS=1 $(GO) test -run '^$$' -bench . -benchmem -count 6 ./runtime/ode/ | tee bench-ode.txt
-	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./runtime/simd/ ./runtime/nn/ ./runtime/sde/ ./sindy/ | tee bench-rest.txt
+	scripts/bench-report.sh bench-out
 
 ## lint: gofmt, go vet and staticcheck
 lint:
@@ -29,9 +28,13 @@ lint:
 	$(GO) vet ./...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 
-## generate: regenerate generated code (SIMD assembly, golden files)
+## generate: regenerate generated code (SIMD assembly, xmath tables, generated example models)
 generate:
 	$(GO) generate ./...
+
+## check-generate: fail if committed generated code differs from its generator's output
+check-generate:
+	.ci/check-generate
 
 ## fuzz: run each fuzz target for a while (seed corpora already run in `make test`)
 fuzz:
