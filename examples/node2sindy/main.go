@@ -64,8 +64,8 @@ import (
 	"github.com/nodekit/nodekit/dsl"
 	"github.com/nodekit/nodekit/dsl/eval"
 	"github.com/nodekit/nodekit/runtime/adjoint"
+	"github.com/nodekit/nodekit/runtime/nn"
 	"github.com/nodekit/nodekit/runtime/ode"
-	"github.com/nodekit/nodekit/runtime/train"
 	"github.com/nodekit/nodekit/sindy"
 )
 
@@ -344,7 +344,7 @@ func (f *fitter) train(cfg config) (float64, time.Duration, error) {
 	start := time.Now()
 	x := f.initial()
 	g := make([]float64, len(x))
-	adam := train.NewAdam(0.01)
+	adam := nn.NewAdam(0.01)
 	best, bestX := math.Inf(1), slices.Clone(x)
 	for it := range cfg.adam {
 		// Step decay: the last third at a tenth of the rate.

@@ -41,7 +41,10 @@
 // Gaussian RBF; ParseActivation reads their names), Conv2d, GroupNorm,
 // Dropout, TimeInput, all usable in a Sequential; MLP builds the common
 // case. GRUCell and TimeConcat have their own two-input APIs. Every layer
-// but GroupNorm and Dropout is a DualLayer.
+// is a DualLayer (GRUCell has JVP and VJPJVP for its two-input form), so
+// second derivatives — the gradient of a Hutchinson trace εᵀ(∂f/∂z)ε, as
+// continuous normalizing flows need — go through any network; Dropout's
+// FixedMask holds one mask across calls, as an ODE right-hand side needs.
 //
 // Losses: MSE, L1, CrossEntropyLogits, GaussianNLL, KLDiagGaussian.
 // Initialisers: GlorotUniform, GlorotNormal, HeNormal, HeUniform, Normal,
