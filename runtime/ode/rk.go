@@ -319,7 +319,7 @@ func (r *rkStepper) interp(t float64, out []float64) {
 		hermite(theta, r.h, r.y0, r.y1, r.k[0], r.fEnd(), out)
 		return
 	}
-	r.tab.dense(theta, r.w)
+	denseWeights(r.tab, theta, r.w)
 	for j, a := range r.w {
 		r.wrow[j] = sparseCoef{j, a}
 	}
@@ -363,12 +363,29 @@ func (r *rkStepper) evalDense(seg []float64, t float64, out []float64) {
 	}
 	var wbuf [16]float64 // every tableau here has at most 16 stages
 	w := wbuf[:r.s]
-	r.tab.dense(theta, w)
+	denseWeights(r.tab, theta, w)
 	for i := range out {
 		acc := 0.0
 		for j, wj := range w {
 			acc += wj * seg[2+n+j*n+i]
 		}
 		out[i] = y0[i] + h*acc
+	}
+}
+
+// denseWeights calls tab's continuous extension. The known ones are called
+// directly, so escape analysis keeps w on the caller's stack.
+func denseWeights(tab *tableau, theta float64, w []float64) {
+	switch tab {
+	case dopri5:
+		dopri5Dense(theta, w)
+	case tsit5:
+		tsit5Dense(theta, w)
+	default:
+		// a new tableau: correct, but the indirect call costs an
+		// allocation (add it to the cases above)
+		tmp := make([]float64, len(w))
+		tab.dense(theta, tmp)
+		copy(w, tmp)
 	}
 }

@@ -501,3 +501,26 @@ func TestTableauDenseMatchesSolver(t *testing.T) {
 		t.Error("rk4 has no continuous extension of its own")
 	}
 }
+
+func TestSolutionEvalAllocatesNothing(t *testing.T) {
+	for _, m := range []string{"dopri5", "tsit5", "bosh3", "dop853", "rk4"} {
+		opts := &Options{Method: m, Dense: true}
+		if m == "rk4" {
+			opts.StepSize = 0.01
+		}
+		sol, err := Solve(lorenz{}, []float64{1, 1, 1}, []float64{0, 1}, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := make([]float64, 3)
+		tt := 0.1234
+		if a := testing.AllocsPerRun(100, func() {
+			if err := sol.Eval(tt, out); err != nil {
+				t.Fatal(err)
+			}
+			tt += 0.001
+		}); a != 0 {
+			t.Errorf("%s: Solution.Eval allocates %.0f times per call", m, a)
+		}
+	}
+}
