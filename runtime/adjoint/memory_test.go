@@ -131,10 +131,11 @@ func TestCheckpointMemoryFollowsCheckpoints(t *testing.T) {
 func TestZeroAllocs(t *testing.T) {
 	sys, y0 := newRotBlocks(4)
 	ts := []float64{0, 0.5, 1, 2}
-	// Checkpoint is left out: runtime/ode's dense-output evaluation
-	// allocates its interpolation weights (rkStepper.evalDense).
-	for _, m := range []adjoint.Method{adjoint.Backsolve, adjoint.Discrete} {
-		ws, err := adjoint.NewWorkspace(sys, &adjoint.Options{Method: m, Solver: &ode.Options{RTol: 1e-6}})
+	for _, o := range []adjoint.Options{{Method: adjoint.Backsolve}, {Method: adjoint.Checkpoint},
+		{Method: adjoint.Checkpoint, Checkpoints: 3}, {Method: adjoint.Discrete}} {
+		m := o.Method
+		o.Solver = &ode.Options{RTol: 1e-6}
+		ws, err := adjoint.NewWorkspace(sys, &o)
 		if err != nil {
 			t.Fatal(err)
 		}
