@@ -34,7 +34,8 @@ type Item interface {
 }
 
 // DeclItem is a declaration list: `param a = 1, b = 2`. Kind is one of
-// param, const, state, let, output, augment, coord, momentum, noise.
+// param, const, state, let, output, augment, coord, momentum, noise,
+// wiener.
 type DeclItem struct {
 	Pos, EndPos lexer.Position
 	Kind        string

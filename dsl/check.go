@@ -18,6 +18,7 @@ const (
 	maxLayers  = 64
 	maxErrors  = 20
 	maxNetSize = 1 << 26 // parameters of one net
+	maxNoise   = 1 << 20 // entries of a noise matrix
 )
 
 // Compile parses and checks src: Parse followed by Check.
@@ -93,9 +94,10 @@ const (
 	symLet
 	symOutput
 	symNet
+	symWiener
 )
 
-var symKindNames = [...]string{"const", "param", "state", "let", "output", "net"}
+var symKindNames = [...]string{"const", "param", "state", "let", "output", "net", "wiener"}
 
 type symbol struct {
 	kind  symKind
@@ -120,12 +122,15 @@ type modelChecker struct {
 	// tried marks flat state components whose equation had an error, so
 	// that no "has no equation" error follows.
 	tried map[int]bool
+	// inNoise is set while the value of a noise line is checked: only
+	// there may Wiener processes be used.
+	inNoise bool
 }
 
 var keywords = map[string]bool{
 	"model": true, "param": true, "const": true, "state": true, "let": true, "output": true,
 	"augment": true, "coord": true, "momentum": true, "noise": true, "net": true,
-	"hamiltonian": true, "t": true, "mlp": true,
+	"hamiltonian": true, "t": true, "mlp": true, "wiener": true,
 }
 
 type funcInfo struct {
@@ -170,6 +175,8 @@ func (c *checker) model(md *ModelDecl) *Model {
 				case "noise":
 					noises = append(noises, d)
 					continue
+				case "wiener":
+					mc.declare(&symbol{kind: symWiener, name: d.Name, pos: d.Pos, decl: d})
 				case "param":
 					mc.declare(&symbol{kind: symParam, name: d.Name, pos: d.Pos, decl: d})
 				case "const":
@@ -284,6 +291,12 @@ func (c *checker) model(md *ModelDecl) *Model {
 	if m.Dim == 0 && len(c.errs) == nerr {
 		c.errorf(ErrInvalid, md.Pos, "model %s has no states", md.Name)
 	}
+	// Wiener processes: placeholder leaves after the states.
+	for _, s := range mc.order {
+		if s.kind == symWiener {
+			mc.declareWiener(s)
+		}
+	}
 
 	// Nets: resolve each (their inputs may use lets, lets may use nets).
 	for _, s := range mc.netSyms {
@@ -341,11 +354,18 @@ func (c *checker) model(md *ModelDecl) *Model {
 	}
 
 	// Noise.
-	if len(noises) > 0 {
+	switch {
+	case len(m.Wieners) > 0:
+		mc.generalNoise(noises)
+	case len(noises) > 0:
 		m.Noise = make([]*Expr, m.Dim)
+		m.NoiseKind, m.NoiseDim = NoiseDiagonal, m.Dim
 		nPos := make([]lexer.Position, m.Dim)
 		for _, d := range noises {
-			mc.noise(d, nPos)
+			mc.noise(d, nPos, func(row int, e *Expr) bool {
+				m.Noise[row] = e
+				return true
+			})
 		}
 		zero := mc.b.Const(0)
 		for i, g := range m.Noise {
@@ -569,6 +589,12 @@ func (mc *modelChecker) eval(n Node) value {
 		case symOutput:
 			c.errorf(ErrInvalid, n.Pos, "output %s cannot be used in expressions (declare it with let)", n.Name)
 			return value{}
+		case symWiener:
+			if !mc.inNoise {
+				c.errorf(ErrInvalid, n.Pos, "wiener %s can only be used in noise lines (noise x = σ*%s)", n.Name, n.Name)
+				return value{}
+			}
+			return s.val
 		case symConst, symLet, symNet:
 			return mc.resolve(s, n.Pos)
 		}
@@ -910,8 +936,11 @@ func (mc *modelChecker) componentName(i int) string {
 	return "?"
 }
 
-func (mc *modelChecker) noise(d *Decl, nPos []lexer.Position) {
-	c, m := mc.c, mc.m
+// noise checks one `noise x = g` line and hands each component of x's
+// noise to assign (flat state index, expression), which may reject it
+// (after reporting an error) by returning false.
+func (mc *modelChecker) noise(d *Decl, nPos []lexer.Position, assign func(row int, e *Expr) bool) {
+	c := mc.c
 	s := mc.syms[d.Name]
 	if s == nil {
 		c.errorf(ErrUndefined, d.Pos, "noise on undefined state %s", d.Name)
@@ -941,7 +970,7 @@ func (mc *modelChecker) noise(d *Decl, nPos []lexer.Position) {
 		c.errorf(ErrDimension, d.Value.Position(), "noise for %s has %d component%s but the state has %d", d.Name, len(v.e), plural(len(v.e)), st.Size)
 		return
 	}
-	if m.Noise[st.Offset] != nil {
+	if nPos[st.Offset].Line != 0 {
 		c.errorf(ErrDuplicate, d.Pos, "second noise for %s (the first is at %s)", d.Name, short(nPos[st.Offset]))
 		return
 	}
@@ -950,8 +979,10 @@ func (mc *modelChecker) noise(d *Decl, nPos []lexer.Position) {
 		if len(v.e) > 1 || v.vec {
 			e = v.e[i]
 		}
-		m.Noise[st.Offset+i] = e
 		nPos[st.Offset+i] = d.Pos
+		if !assign(st.Offset+i, e) {
+			return
+		}
 	}
 }
 

@@ -131,6 +131,32 @@ func TestCheckErrors(t *testing.T) {
 		{"augment with value", "augment a = 1\na' = 1", ErrInvalid, "2:13", "starts at zero"},
 		{"empty vector", "state x = 1\nx' = [][0]", ErrDimension, "3:6", "empty vector"},
 		{"no states", "param a = 1", ErrInvalid, "1:1", "model M has no states"},
+		{"wiener product", "state x = 1\nwiener w[2]\nx' = 1\nnoise x = w[0]*w[1]", ErrInvalid, "5:11", "not linear in the Wiener increments: a product of Wiener increments"},
+		{"wiener square", "state x = 1\nwiener w\nx' = 1\nnoise x = 0.1*w^2", ErrInvalid, "5:11", "a Wiener increment in a power"},
+		{"wiener pow", "state x = 1\nwiener w\nx' = 1\nnoise x = pow(w, 2)", ErrInvalid, "5:11", "a Wiener increment in a power"},
+		{"wiener in function", "state x = 1\nwiener w\nx' = 1\nnoise x = 1 + x*sin(w)", ErrInvalid, "5:11", "a Wiener increment inside sin(…)"},
+		{"wiener in denominator", "state x = 1\nwiener w\nx' = 1\nnoise x = x/w", ErrInvalid, "5:11", "a Wiener increment in a denominator"},
+		{"wiener in condition", "state x = 1\nwiener w\nx' = 1\nnoise x = ifelse(w, x, 0)*w", ErrInvalid, "5:11", "in the condition of ifelse"},
+		{"wiener in comparison", "state x = 1\nwiener w\nx' = 1\nnoise x = (w > 0)*x", ErrInvalid, "5:12", "a Wiener increment in a comparison"},
+		{"wiener affine", "state x = 1\nwiener w\nx' = 1\nnoise x = 0.1*w + 0.2", ErrInvalid, "5:11", "a term without a Wiener increment"},
+		{"wiener unused in noise", "state x = 1, y = 1\nwiener w\nx' = 1\ny' = 1\nnoise x = w\nnoise y = 0.3", ErrInvalid, "7:11", "it uses no Wiener increment"},
+		{"wiener index range", "state x = 1\nwiener w[2]\nx' = 1\nnoise x = w[0] + w[2]", ErrDimension, "5:20", "index 2 out of range [0, 2)"},
+		{"wiener scalar index", "state x = 1\nwiener w\nx' = 1\nnoise x = w[0]", ErrDimension, "5:12", "cannot index a scalar"},
+		{"wiener in equation", "state x = 1\nwiener w\nx' = w\nnoise x = w", ErrInvalid, "4:6", "wiener w can only be used in noise lines"},
+		{"wiener in let", "state x = 1\nwiener w\nlet a = 2*w\nx' = 1\nnoise x = w", ErrInvalid, "4:11", "wiener w can only be used in noise lines"},
+		{"wiener in output", "state x = 1\nwiener w\noutput o = w\nx' = 1\nnoise x = w", ErrInvalid, "4:12", "wiener w can only be used in noise lines"},
+		{"wiener in net", "state x = 1\nwiener w\nnet U = mlp(x, w; out = 1)\nx' = U[0]\nnoise x = w", ErrInvalid, "4:16", "wiener w can only be used in noise lines"},
+		{"wiener as param value", "param a = w\nstate x = 1\nwiener w\nx' = 1\nnoise x = w", ErrInvalid, "2:11", "wiener w can only be used in noise lines"},
+		{"wiener with value", "state x = 1\nwiener w = 1\nx' = 1\nnoise x = w", ErrInvalid, "3:12", "wiener w takes no value"},
+		{"wiener bad size", "state x = 1\nwiener w[0]\nx' = 1\nnoise x = 1", ErrInvalid, "3:8", "size of w must be a positive integer"},
+		{"wiener unused", "state x = 1\nwiener w[2]\nx' = 1\nnoise x = w[1]", ErrInvalid, "3:8", "Wiener process w[0] drives no state"},
+		{"wiener without noise", "state x = 1\nwiener v\nx' = 1", ErrInvalid, "3:8", "Wiener process v drives no state"},
+		{"wiener duplicate", "state x = 1\nwiener x\nx' = 1", ErrDuplicate, "3:8", "x is already declared as a state"},
+		{"wiener equation", "state x = 1\nwiener w\nx' = 1\nw' = 1\nnoise x = w", ErrInvalid, "5:1", "equation for w, which is a wiener, not a state"},
+		{"noise on wiener", "state x = 1\nwiener w\nx' = 1\nnoise w = 1", ErrInvalid, "5:7", "noise on w, which is a wiener"},
+		{"wiener noise dimension", "state x = 1\nwiener w[2]\nx' = 1\nnoise x = 0.1*w", ErrDimension, "5:14", "noise for x has 2 components but the state has 1"},
+		{"wiener noise twice", "state x = 1\nwiener w\nx' = 1\nnoise x = w\nnoise x = 2*w", ErrDuplicate, "6:7", "second noise for x"},
+		{"wiener keyword", "state wiener = 1\nwiener' = 1", ErrInvalid, "2:7", "wiener is a keyword"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			src := "model M {\n" + c.body + "\n}\n"
@@ -192,5 +218,103 @@ func TestCheckVectorsAndBroadcast(t *testing.T) {
 		if got := ev.Root(0, i); got != want {
 			t.Errorf("h'[%d] = %v, want %v", i, got, want)
 		}
+	}
+}
+
+// General noise: the coefficient of every Wiener increment, in
+// runtime/sde's layout, and the kind of each model of testdata/noise.node.
+func TestCheckGeneralNoise(t *testing.T) {
+	src, err := os.ReadFile("testdata/noise.node")
+	if err != nil {
+		t.Fatal(err)
+	}
+	prog, err := Compile("noise.node", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		model string
+		kind  NoiseKind
+		m     int
+		g     []string // Dim×m, row-major
+	}{
+		{"Correlated", NoiseAdditive, 2, []string{"p[0]", "0", "p[1]", "p[0]"}},
+		{"GBMScalar", NoiseScalar, 1, []string{"(p[1] * y[0])", "(((-p[1]) / 2) * y[1])"}},
+		{"Rotating", NoiseGeneral, 3, []string{
+			"(p[0] * y[0])", "0", "(p[1] * sin(y[1]))",
+			"0", "(p[0] * y[0])", "(p[1] * sin(y[1]))"}},
+		{"Forced", NoiseAdditive, 1, []string{"(p[0] * (1 + t))"}},
+	} {
+		m := prog.Model(c.model)
+		if m == nil {
+			t.Fatalf("no model %s", c.model)
+		}
+		if !m.IsSDE() || m.NoiseKind != c.kind || m.NoiseDim != c.m {
+			t.Errorf("%s: IsSDE %v, kind %v, m %d; want %v, %d", c.model, m.IsSDE(), m.NoiseKind, m.NoiseDim, c.kind, c.m)
+		}
+		got := make([]string, len(m.Noise))
+		for i, e := range m.Noise {
+			got[i] = e.String()
+		}
+		if strings.Join(got, "; ") != strings.Join(c.g, "; ") {
+			t.Errorf("%s: g = %v, want %v", c.model, got, c.g)
+		}
+		// No placeholder leaf of a Wiener process is left.
+		for _, e := range m.Noise {
+			if DependsOn(e, func(l *Expr) bool { return l.Op == OpState && l.Index >= m.Dim }) {
+				t.Errorf("%s: %v refers to a Wiener process", c.model, e)
+			}
+		}
+	}
+	rot := prog.Model("Rotating")
+	if len(rot.Wieners) != 2 || rot.Wieners[1].Name != "v" || rot.Wieners[1].Offset != 2 || rot.Wieners[1].Vector || !rot.Wieners[0].Vector {
+		t.Errorf("Rotating wieners: %+v %+v", rot.Wieners[0], rot.Wieners[1])
+	}
+
+	// The old form stays diagonal; an ODE has no noise.
+	ex, err := os.ReadFile("testdata/examples.node")
+	if err != nil {
+		t.Fatal(err)
+	}
+	prog, err = Compile("examples.node", ex)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := prog.Model("OU"); m.NoiseKind != NoiseDiagonal || m.NoiseDim != 1 || len(m.Wieners) != 0 {
+		t.Errorf("OU: kind %v, m %d", m.NoiseKind, m.NoiseDim)
+	}
+	if m := prog.Model("Lorenz"); m.NoiseKind != NoNoise || m.NoiseDim != 0 || m.IsSDE() {
+		t.Errorf("Lorenz: kind %v, m %d", m.NoiseKind, m.NoiseDim)
+	}
+}
+
+// Linear forms that are not written as Σ c_j·w_j still lower to their
+// coefficients: distributed products, ifelse with linear branches,
+// divisions by free expressions, sums that cancel, nets as coefficients.
+func TestCheckNoiseLinearForms(t *testing.T) {
+	prog, err := Compile("m.node", []byte(`model M {
+    param s = 0.5
+    state x = 1, y = 2
+    wiener w[2]
+    net U = mlp(x; out = 1)
+    x' = -x
+    y' = -y
+    noise x = s*(w[0] + x*w[1])/2 - -w[0] + ifelse(x - 1, w[1], 0)
+    noise y = (w[1] + 1)*y - y + U[0]*w[0]
+}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := prog.Models[0]
+	want := []string{
+		"((p[0] / 2) + 1)", "(((p[0] * y[0]) / 2) + ifelse((y[0] - 1), 1, 0))",
+		"net0[0]", "y[1]",
+	}
+	got := make([]string, len(m.Noise))
+	for i, e := range m.Noise {
+		got[i] = e.String()
+	}
+	if m.NoiseKind != NoiseGeneral || strings.Join(got, "; ") != strings.Join(want, "; ") {
+		t.Errorf("kind %v, g = %v, want %v", m.NoiseKind, got, want)
 	}
 }

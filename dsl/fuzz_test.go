@@ -7,7 +7,7 @@ import (
 )
 
 func fuzzSeeds(f *testing.F) {
-	for _, path := range []string{"testdata/examples.node", "testdata/format/messy.node"} {
+	for _, path := range []string{"testdata/examples.node", "testdata/noise.node", "testdata/format/messy.node", "testdata/format/noise.node"} {
 		src, err := os.ReadFile(path)
 		if err != nil {
 			f.Fatal(err)
@@ -25,6 +25,9 @@ func fuzzSeeds(f *testing.F) {
 		"model M {\n  state x = 1\n  net U = mlp(x; act = swoosh, out = 1)\n  x' = U[0]\n}",
 		"model M {\n  let a = b\n  let b = a\n  state x = a\n  x' = 1\n}",
 		"model M { state x = 1 x' = -x^2^-1 }",
+		"model M {\n  state x = 1\n  wiener w[2]\n  x' = -x\n  noise x = x*w[0] + w[1]/2\n}",
+		"model M {\n  state x = 1\n  wiener w\n  x' = -x\n  noise x = w*w\n}",
+		"model M {\n  state h[2] = 1\n  wiener w[2], v\n  h' = -h\n  noise h = h*w + ifelse(h[0], v, -v)\n}",
 		"model",
 		"model M {",
 		"(((((",
@@ -72,6 +75,20 @@ func FuzzCheck(f *testing.F) {
 			for i, e := range m.Eqs {
 				if e == nil {
 					t.Fatalf("%s: component %d has no equation", m.Name, i)
+				}
+			}
+			if m.IsSDE() {
+				want := m.Dim
+				if m.NoiseKind != NoiseDiagonal {
+					want *= m.NoiseDim
+				}
+				if len(m.Noise) != want || m.NoiseKind == NoNoise {
+					t.Fatalf("%s: %v noise with %d entries for dimension %d and %d Wiener processes", m.Name, m.NoiseKind, len(m.Noise), m.Dim, m.NoiseDim)
+				}
+				for _, e := range m.Noise {
+					if e == nil || DependsOn(e, func(l *Expr) bool { return l.Op == OpState && l.Index >= m.Dim }) {
+						t.Fatalf("%s: noise entry %v is missing or refers to a Wiener process", m.Name, e)
+					}
 				}
 			}
 			mach := NewMachine(m.Dim, m.NumDeclared, m.Nets, m.Eqs, m.Noise)

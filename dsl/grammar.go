@@ -32,7 +32,7 @@ type gModel struct {
 type gItem struct {
 	Pos    lexer.Position
 	Tokens []lexer.Token
-	Kind   string     `parser:"(  @( \"param\" | \"const\" | \"state\" | \"let\" | \"output\" | \"augment\" | \"coord\" | \"momentum\" | \"noise\" )"`
+	Kind   string     `parser:"(  @( \"param\" | \"const\" | \"state\" | \"let\" | \"output\" | \"augment\" | \"coord\" | \"momentum\" | \"noise\" | \"wiener\" )"`
 	Decls  []*gDecl   `parser:"@@ ( \",\" EOL* @@ )*"`
 	Net    *gNet      `parser:"| \"net\" @@"`
 	Ham    *gExpr     `parser:"| \"hamiltonian\" \"=\" EOL* @@"`

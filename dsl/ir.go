@@ -313,9 +313,51 @@ type Hamiltonian struct {
 	Separable bool
 }
 
+// NoiseKind is the shape of a model's diffusion. The kinds mirror
+// runtime/sde's NoiseKind (without depending on it).
+type NoiseKind uint8
+
+const (
+	// NoNoise: the model is an ODE.
+	NoNoise NoiseKind = iota
+	// NoiseDiagonal: `noise x = σ` lines in a model without wiener
+	// declarations; one Wiener process per state component,
+	// dy_i = f_i dt + g_i dW_i. NoiseDim = Dim and Noise has Dim entries.
+	NoiseDiagonal
+	// NoiseScalar: one declared Wiener process (`wiener w`) and a
+	// diffusion that depends on the state: dy_i = f_i dt + g_i dW.
+	NoiseScalar
+	// NoiseAdditive: declared Wiener processes and a diffusion that does
+	// not depend on the state (it may depend on t and θ).
+	NoiseAdditive
+	// NoiseGeneral: declared Wiener processes, m of them, and a state-
+	// dependent Dim×m diffusion matrix.
+	NoiseGeneral
+)
+
+var noiseKindNames = [...]string{"none", "diagonal", "scalar", "additive", "general"}
+
+// String returns the lower-case name of the kind ("diagonal", …).
+func (k NoiseKind) String() string {
+	if int(k) < len(noiseKindNames) {
+		return noiseKindNames[k]
+	}
+	return "NoiseKind(" + strconv.Itoa(int(k)) + ")"
+}
+
+// Wiener is a `wiener w[n]` declaration: n independent Wiener processes,
+// columns Offset … Offset+Size−1 of the noise matrix.
+type Wiener struct {
+	Name   string
+	Pos    lexer.Position
+	Offset int
+	Size   int
+	Vector bool // declared with a size
+}
+
 // Model is a checked model: a first-order system dy/dt = Eqs(t, y, θ)
-// (with diagonal noise where Noise is non-nil) over the flat state y of
-// length Dim and flat parameters θ (declared parameters, then nets).
+// (with noise where Noise is non-nil) over the flat state y of length
+// Dim and flat parameters θ (declared parameters, then nets).
 type Model struct {
 	Name string
 	Pos  lexer.Position
@@ -336,10 +378,22 @@ type Model struct {
 	// Eqs[i] is dy_i/dt, for every flat component (second-order and
 	// Hamiltonian equations already lowered).
 	Eqs []*Expr
-	// Noise[i] is the diagonal diffusion g_i of dy_i = f_i dt + g_i dW_i
-	// (Itô); nil when the model is an ODE. Components without a `noise`
-	// line are the constant 0.
+	// Noise is the diffusion g of dy = f dt + g dW; nil when the model is
+	// an ODE. Its layout is runtime/sde's Diffusion layout for NoiseKind:
+	// with NoiseDiagonal, Noise[i] = g_i multiplies dW_i (Dim entries);
+	// with the other kinds Noise is the Dim×NoiseDim matrix row-major,
+	// Noise[i*NoiseDim+j] = g_ij multiplying dW_j (for NoiseScalar that is
+	// again Dim entries). Components without a `noise` line are the
+	// constant 0, and no entry contains a Wiener process: the checker
+	// extracts the coefficient of each.
 	Noise []*Expr
+	// NoiseKind is the shape of Noise and NoiseDim the number m of
+	// independent Wiener processes (Dim for diagonal noise, 0 for an ODE).
+	NoiseKind NoiseKind
+	NoiseDim  int
+	// Wieners are the `wiener` declarations, in order (none for an ODE or
+	// diagonal noise).
+	Wieners []*Wiener
 
 	Hamiltonian *Hamiltonian
 

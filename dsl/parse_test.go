@@ -108,7 +108,7 @@ func dump(f *File) string {
 }
 
 func TestParseGolden(t *testing.T) {
-	for _, name := range []string{"examples", "format/messy"} {
+	for _, name := range []string{"examples", "noise", "format/messy"} {
 		src, err := os.ReadFile(filepath.Join("testdata", name+".node"))
 		if err != nil {
 			t.Fatal(err)

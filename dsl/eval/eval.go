@@ -4,13 +4,13 @@
 // The model's equations, noise, outputs and Hamiltonian derivatives are
 // compiled once to dsl.Machine register programs; Func runs one program.
 // For a model without neural terms (and at most MaxSymbolicDim states) the
-// Jacobian, the vector–Jacobian product aᵀ∂f/∂(y, θ), ∂f/∂t and the
-// diffusion's diagonal derivative are differentiated symbolically once
-// (dsl.Builder.DiffAll, with the adjoint seeds a as extra leaves), so each
-// is one forward program, much like the code nodekit gen writes. Models
-// with nets run f and propagate adjoints back through it instead (reverse
-// mode, exact to rounding), through the nets via runtime/nn. No method
-// allocates.
+// Jacobian, the vector–Jacobian products aᵀ∂f/∂(y, θ) and bᵀ∂g/∂(y, θ),
+// ∂f/∂t and the diffusion's diagonal derivative are differentiated
+// symbolically once (dsl.Builder.DiffAll, with the adjoint seeds as extra
+// leaves), so each is one forward program, much like the code nodekit gen
+// writes. Models with nets run f (or g) and propagate adjoints back
+// through it instead (reverse mode, exact to rounding), through the nets
+// via runtime/nn. No method allocates.
 //
 //	prog, err := dsl.Compile("lorenz.node", src)
 //	sys, err := eval.New(prog.Model("Lorenz"), nil)
@@ -18,7 +18,10 @@
 //
 // A *System implements ode.System, ode.Jacobian, ode.Differentiable,
 // ode.TimeDerivative, ode.Autonomous and, for models with noise,
-// sde.System (diagonal Itô noise) with sde.DiffusionDerivative.
+// sde.System and sde.Differentiable (DiffusionVJP), with the model's noise
+// kind: diagonal for `noise` lines alone; scalar, additive or general
+// for models that declare `wiener` processes (see dsl.NoiseKind). Diagonal
+// models also implement sde.DiffusionDerivative.
 // Hamiltonian models with H = T(p) + V(q) also offer AsSeparable for the
 // symplectic integrators.
 package eval
@@ -62,6 +65,8 @@ const (
 	progVJPP  // ay, then ap_k = Σ_i a_i ∂f_i/∂θ_k
 	progDfDt  // ∂f_i/∂t
 	progDDiag // ∂g_i/∂y_i
+	progGVJP  // ay_j = Σ_k b_k ∂g_k/∂y_j
+	progGVJPP // ay, then ap_k = Σ_l b_l ∂g_l/∂θ_k
 	numProgs
 )
 
@@ -80,7 +85,7 @@ type System struct {
 	nets   []*nn.MLP
 	auto   bool
 	nout   int
-	sym    bool // derivatives are the symbolic programs; a is loaded at y[Dim:]
+	sym    bool // derivatives are the symbolic programs; a (or b) is loaded at y[Dim:]
 
 	unit []float64 // one-hot adjoint, length Dim
 	row  []float64
@@ -93,6 +98,7 @@ var (
 	_ ode.Autonomous          = (*System)(nil)
 	_ sde.System              = (*System)(nil)
 	_ sde.DiffusionDerivative = (*System)(nil)
+	_ sde.Differentiable      = (*System)(nil)
 	_ ode.Separable           = (*Separable)(nil)
 )
 
@@ -138,7 +144,7 @@ func New(m *dsl.Model, opts *Options) (*System, error) {
 	s.sym = len(m.Nets) == 0 && m.Dim <= MaxSymbolicDim && !o.reverse
 	if s.sym {
 		symbolic(m, roots)
-		dim = 2 * m.Dim // the adjoint seeds a follow the state
+		dim = m.Dim + max(m.Dim, len(m.Noise)) // the adjoint seeds a or b follow the state
 	}
 	s.mach = dsl.NewMachine(dim, m.NumDeclared, m.Nets, roots...)
 	for i, mlp := range s.nets {
@@ -165,7 +171,7 @@ func symbolic(m *dsl.Model, roots [][]*dsl.Expr) {
 		return out
 	}
 	eqs := imp(m.Eqs)
-	// dot returns Σ_i a_i·d_i.
+	// dot returns Σ_i a_i·d_i (the seeds are b_i for the diffusion).
 	dot := func(d []*dsl.Expr) *dsl.Expr {
 		acc := b.Const(0)
 		for i, e := range d {
@@ -190,14 +196,27 @@ func symbolic(m *dsl.Model, roots [][]*dsl.Expr) {
 	}
 	roots[progVJPP] = vjpp
 	roots[progDfDt] = b.DiffAll(eqs, b.Time(), nil)
-	if m.Noise != nil {
-		g := imp(m.Noise)
+	if m.Noise == nil {
+		return
+	}
+	g := imp(m.Noise)
+	if m.NoiseKind == dsl.NoiseDiagonal {
 		dg := make([]*dsl.Expr, n)
 		for i := range dg {
 			dg[i] = b.Diff(g[i], b.State(i))
 		}
 		roots[progDDiag] = dg
 	}
+	gvjp := make([]*dsl.Expr, n, n+m.NumDeclared)
+	for j := 0; j < n; j++ {
+		gvjp[j] = dot(b.DiffAll(g, b.State(j), nil))
+	}
+	roots[progGVJP] = gvjp
+	gvjpp := gvjp
+	for k := 0; k < m.NumDeclared; k++ {
+		gvjpp = append(gvjpp, dot(b.DiffAll(g, b.Param(k), nil)))
+	}
+	roots[progGVJPP] = gvjpp
 }
 
 func dependsOnTime(es []*dsl.Expr) bool {
@@ -305,14 +324,33 @@ func (s *System) DfDt(t float64, y []float64, dfdt []float64) {
 // Autonomous reports whether f does not depend on t.
 func (s *System) Autonomous() bool { return s.auto }
 
-// Noise returns sde.Diagonal: each component has its own Wiener process.
-func (s *System) Noise() sde.NoiseKind { return sde.Diagonal }
+// Noise returns the model's noise kind: sde.Diagonal for `noise` lines
+// without wiener declarations (and for a model without noise), otherwise
+// sde.Scalar, sde.Additive or sde.General as the checker classified it.
+func (s *System) Noise() sde.NoiseKind {
+	switch s.Model.NoiseKind {
+	case dsl.NoiseScalar:
+		return sde.Scalar
+	case dsl.NoiseAdditive:
+		return sde.Additive
+	case dsl.NoiseGeneral:
+		return sde.General
+	}
+	return sde.Diagonal
+}
 
-// NoiseDim returns Dim.
-func (s *System) NoiseDim() int { return s.Model.Dim }
+// NoiseDim returns the number of Wiener processes: Dim for diagonal noise
+// (and for a model without noise), the declared number otherwise.
+func (s *System) NoiseDim() int {
+	if s.Model.Noise == nil {
+		return s.Model.Dim
+	}
+	return s.Model.NoiseDim
+}
 
-// Diffusion writes the diagonal diffusion g(t, y) into g (all zero for a
-// model without noise).
+// Diffusion writes g(t, y) into g in runtime/sde's layout for Noise():
+// Dim entries for diagonal and scalar noise, the Dim×NoiseDim matrix
+// row-major otherwise (all zero for a model without noise).
 func (s *System) Diffusion(t float64, y, g []float64) {
 	if s.Model.Noise == nil {
 		clear(g[:s.Model.Dim])
@@ -323,11 +361,41 @@ func (s *System) Diffusion(t float64, y, g []float64) {
 	s.mach.Roots(progG, g)
 }
 
-// DiffusionDerivative writes dg[i] = ∂g_i/∂y_i.
+// DiffusionVJP writes ay = Σ_k b_k ∂g_k/∂y and accumulates
+// ap += Σ_k b_k ∂g_k/∂θ (sde.Differentiable), where k runs over the entries
+// of g in Diffusion's layout; ap may be nil.
+func (s *System) DiffusionVJP(t float64, y, b, ay, ap []float64) {
+	n := s.Model.Dim
+	if s.Model.Noise == nil {
+		clear(ay[:n])
+		return
+	}
+	s.load(t, y)
+	if !s.sym {
+		s.mach.Run(progG)
+		s.mach.Reverse(progG, b, ay, ap)
+		return
+	}
+	s.mach.LoadState(n, b[:len(s.Model.Noise)])
+	if ap == nil {
+		s.mach.Run(progGVJP)
+		s.mach.CopyRoots(progGVJP, 0, ay[:n])
+		return
+	}
+	s.mach.Run(progGVJPP)
+	s.mach.CopyRoots(progGVJPP, 0, ay[:n])
+	s.mach.AddRoots(progGVJPP, n, ap[:s.Model.NumDeclared])
+}
+
+// DiffusionDerivative writes dg[i] = ∂g_i/∂y_i (sde.DiffusionDerivative).
+// It is defined for diagonal noise only and panics for the other kinds.
 func (s *System) DiffusionDerivative(t float64, y, dg []float64) {
 	if s.Model.Noise == nil {
 		clear(dg[:s.Model.Dim])
 		return
+	}
+	if s.Model.NoiseKind != dsl.NoiseDiagonal {
+		panic("eval: DiffusionDerivative of " + s.Model.NoiseKind.String() + " noise: it is defined for diagonal noise only")
 	}
 	s.load(t, y)
 	if s.sym {
