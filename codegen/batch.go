@@ -40,7 +40,11 @@ func (g *gen) batched(sde bool) {
 	if sde {
 		fmt.Fprintf(w, "// DriftBatch is FuncSoA (sde.BatchSystem).\n")
 		fmt.Fprintf(w, "func (m *%s) DriftBatch(t float64, Y, dY []float64, paths int) { m.FuncSoA(t, Y, dY, paths) }\n\n", T)
-		g.batchMethod("// DiffusionBatch writes g(t, y) of every path, structure-of-arrays:\n// G[i*batch+r] (sde.BatchSystem).",
+		layout := "G[i*batch+r]"
+		if k := g.m.NoiseKind; k == dsl.NoiseAdditive || k == dsl.NoiseGeneral {
+			layout = fmt.Sprintf("G[(i*%d+j)*batch+r]", g.m.NoiseDim)
+		}
+		g.batchMethod("// DiffusionBatch writes g(t, y) of every path, structure-of-arrays:\n// "+layout+" (sde.BatchSystem).",
 			"DiffusionBatch(t float64, Y, G []float64, batch int)", true, g.noise, "G")
 	}
 }

@@ -256,8 +256,22 @@ func newGen(m *dsl.Model, typ, source string) (*gen, error) {
 	if bad != nil {
 		return nil, bad
 	}
-	if g.noise != nil && len(g.noise) != m.Dim {
-		return nil, fmt.Errorf("%w: model %s has %d noise terms for %d states", ErrUnsupported, m.Name, len(g.noise), m.Dim)
+	if g.noise != nil {
+		want := m.Dim
+		switch m.NoiseKind {
+		case dsl.NoiseDiagonal:
+		case dsl.NoiseScalar:
+			if m.NoiseDim != 1 {
+				want = -1
+			}
+		case dsl.NoiseAdditive, dsl.NoiseGeneral:
+			want *= m.NoiseDim
+		default:
+			want = -1
+		}
+		if m.NoiseDim <= 0 || len(g.noise) != want {
+			return nil, fmt.Errorf("%w: model %s has %d noise terms for %d states and %v noise with %d Wiener processes", ErrUnsupported, m.Name, len(g.noise), m.Dim, m.NoiseKind, m.NoiseDim)
+		}
 	}
 	g.auto = !g.dependsOnTime(g.eqs)
 	if err := g.names(); err != nil {

@@ -17,9 +17,11 @@ type scope struct {
 	w    *bytes.Buffer
 	done map[*dsl.Expr]string
 
-	// state renders the flat state component i (i < Dim); adjSeed renders
-	// the adjoint seed placeholder a_i (OpState with Index ≥ Dim).
+	// state renders the flat state component i (i < Dim); the adjoint
+	// seed placeholder a_i (OpState with Index ≥ Dim) is rendered as
+	// seed[i].
 	state func(i int) string
+	seed  string
 	// param renders declared parameter component i.
 	param func(i int) string
 	// time renders t.
@@ -35,6 +37,7 @@ func (g *gen) newScope(w *bytes.Buffer) *scope {
 	s := &scope{
 		g: g, w: w, done: map[*dsl.Expr]string{},
 		state:   func(i int) string { return "y[" + strconv.Itoa(i) + "]" },
+		seed:    "a",
 		param:   g.paramRef,
 		time:    "t",
 		fwdDone: map[int]bool{}, jacDone: map[int]bool{}, bwdDone: map[int]bool{},
@@ -83,7 +86,7 @@ func (s *scope) atom(e *dsl.Expr) string {
 		r = s.time
 	case dsl.OpState:
 		if e.Index >= s.g.dim {
-			r = "a[" + strconv.Itoa(e.Index-s.g.dim) + "]"
+			r = s.seed + "[" + strconv.Itoa(e.Index-s.g.dim) + "]"
 		} else {
 			r = s.state(e.Index)
 		}

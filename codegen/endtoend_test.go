@@ -149,8 +149,8 @@ func TestEndToEnd(t *testing.T) {
 // randomModels writes n random valid models: 1–4 states, 0–3 parameters,
 // equations that are random expression trees over the states, the
 // parameters and t using every operation of the language (with arguments
-// kept in their domains so that values stay finite), some with noise, an
-// output or a small net.
+// kept in their domains so that values stay finite), some with diagonal,
+// scalar or general noise, an output or a small net.
 func randomModels(rng *rand.Rand, n int) string {
 	var b strings.Builder
 	for k := 0; k < n; k++ {
@@ -174,8 +174,22 @@ func randomModels(rng *rand.Rand, n int) string {
 		for i := 0; i < ns; i++ {
 			fmt.Fprintf(&b, "    s%d' = %s\n", i, randExpr(rng, leaves, 4))
 		}
-		if k%4 == 1 {
+		switch {
+		case k%4 == 1:
 			fmt.Fprintf(&b, "    noise s0 = %s\n", randExpr(rng, leaves, 2))
+		case k%8 == 2:
+			// General (or additive) noise: two Wiener processes.
+			fmt.Fprintf(&b, "    wiener w[2]\n")
+			fmt.Fprintf(&b, "    noise s0 = (1.5 + sin(%s))*w[0] - %s*w[1]\n", randExpr(rng, leaves, 2), randExpr(rng, leaves, 2))
+			if ns > 1 {
+				fmt.Fprintf(&b, "    noise s%d = %s*w[1]/2\n", ns-1, randExpr(rng, leaves, 2))
+			}
+		case k%8 == 6:
+			// Scalar (or additive) noise: one Wiener process for every state.
+			fmt.Fprintf(&b, "    wiener w\n")
+			for i := 0; i < ns; i++ {
+				fmt.Fprintf(&b, "    noise s%d = (0.5 + sigmoid(%s))*w\n", i, randExpr(rng, leaves, 2))
+			}
 		}
 		if k%3 == 2 {
 			fmt.Fprintf(&b, "    output o = %s\n", randExpr(rng, leaves, 3))

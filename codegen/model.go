@@ -32,11 +32,12 @@ func (g *gen) model() error {
 
 	// Type.
 	pr("// %s is the model %s of %s, generated as Go code: the first-order\n", T, m.Name, g.source)
-	pr("// system dy/dt = f(t, y) over %d state components", g.dim)
 	if sde {
-		pr(" with diagonal Itô noise")
+		pr("// SDE dy = f(t, y) dt + g(t, y) dW over %s, with\n", plural(g.dim, "state component", "state components"))
+		pr("// %s noise (%s).\n//\n", g.m.NoiseKind, plural(g.m.NoiseDim, "Wiener process", "Wiener processes"))
+	} else {
+		pr("// system dy/dt = f(t, y) over %s.\n//\n", plural(g.dim, "state component", "state components"))
 	}
-	pr(".\n//\n")
 	if len(g.fields) > 0 {
 		pr("// Its exported fields are the trainable parameters: the declared ones,\n")
 		pr("// then each net's weights. They lie next to each other in memory, in\n")
@@ -115,7 +116,14 @@ func (g *gen) model() error {
 	}
 	pr("_ ode.Autonomous = (*%s)(nil)\n_ ode.BatchSystem = (*%s)(nil)\n_ ode.Cloner = (*%s)(nil)\n", T, T, T)
 	if sde {
-		pr("_ sde.System = (*%s)(nil)\n_ sde.DiffusionDerivative = (*%s)(nil)\n_ sde.BatchSystem = (*%s)(nil)\n_ sde.Replicator = (*%s)(nil)\n", T, T, T, T)
+		pr("_ sde.System = (*%s)(nil)\n", T)
+		if diff {
+			pr("_ sde.Differentiable = (*%s)(nil)\n", T)
+		}
+		if g.m.NoiseKind == dsl.NoiseDiagonal {
+			pr("_ sde.DiffusionDerivative = (*%s)(nil)\n", T)
+		}
+		pr("_ sde.BatchSystem = (*%s)(nil)\n_ sde.Replicator = (*%s)(nil)\n", T, T)
 	}
 	if sep {
 		pr("_ ode.Separable = (*%s)(nil)\n", T)
@@ -310,22 +318,7 @@ func (g *gen) model() error {
 	})
 
 	if sde {
-		pr("// Noise returns sde.Diagonal: one Wiener process per component.\n")
-		pr("func (m *%s) Noise() sde.NoiseKind { return sde.Diagonal }\n\n", T)
-		pr("// Replica returns Clone (sde.Replicator), so that sde.SolvePaths gives\n// each goroutine its own workspaces.\n")
-		pr("func (m *%s) Replica() sde.System { return m.Clone().(sde.System) }\n\n", T)
-		pr("// NoiseDim returns Dim.\n")
-		pr("func (m *%s) NoiseDim() int { return %d }\n\n", T, g.dim)
-		g.method("// Diffusion writes the diagonal diffusion g(t, y) into g (Itô).", "Diffusion(t float64, y, g []float64)", []string{"y", "g"}, func(s *scope) {
-			s.assignAll(func(i int) string { return "g[" + strconv.Itoa(i) + "]" }, g.noise)
-		})
-		g.method("// DiffusionDerivative writes dg[i] = ∂g_i/∂y_i.", "DiffusionDerivative(t float64, y, dg []float64)", []string{"y", "dg"}, func(s *scope) {
-			d := make([]*dsl.Expr, g.dim)
-			for i := range d {
-				d[i] = g.b.DiffAll(g.noise[i:i+1], g.b.State(i), g.nets)[0]
-			}
-			s.assignAll(func(i int) string { return "dg[" + strconv.Itoa(i) + "]" }, d)
-		})
+		g.noiseMethods(diff)
 	}
 
 	if g.ham != nil {
@@ -411,13 +404,22 @@ func (g *gen) jacobian() {
 
 // vjp writes VJP from the symbolic adjoint of f.
 func (g *gen) vjp() {
+	g.vjpMethod("// VJP computes ay = aᵀ∂f/∂y and accumulates ap += aᵀ∂f/∂θ at (t, y);\n// ap may be nil.",
+		"VJP(t float64, y, a, ay, ap []float64)", []string{"y", "a", "ay"}, g.eqs, "a")
+}
+
+// vjpMethod writes a method computing ay = Σ_k seed_k ∂roots_k/∂y and
+// accumulating ap += Σ_k seed_k ∂roots_k/∂θ, where seed is the name of
+// the method's cotangent argument (len(roots) values).
+func (g *gen) vjpMethod(doc, sig string, bce []string, roots []*dsl.Expr, seed string) {
 	n := g.dim
-	seeds := make([]*dsl.Expr, n)
+	seeds := make([]*dsl.Expr, len(roots))
 	for i := range seeds {
-		seeds[i] = g.b.State(n + i) // placeholder leaf rendered as a[i]
+		seeds[i] = g.b.State(n + i) // placeholder leaf rendered as seed[i]
 	}
-	adj := g.adjoint(g.eqs, seeds)
-	g.method("// VJP computes ay = aᵀ∂f/∂y and accumulates ap += aᵀ∂f/∂θ at (t, y);\n// ap may be nil.", "VJP(t float64, y, a, ay, ap []float64)", []string{"y", "a", "ay"}, func(s *scope) {
+	adj := g.adjoint(roots, seeds)
+	g.method(doc, sig, bce, func(s *scope) {
+		s.seed = seed
 		s.bwd = func(s *scope, k int) {
 			if !s.fwdDone[k] { // Backward needs this call's forward pass
 				s.fwdDone[k] = true
@@ -498,4 +500,59 @@ func (g *gen) helperMethods() {
 			fmt.Fprintf(w, "func (*%s) ifelse(c, a, b float64) float64 {\nif c > 0 {\nreturn a\n}\nreturn b\n}\n\n", T)
 		}
 	}
+}
+
+// noiseMethods writes the sde.System methods of a model with noise, with
+// the diffusion in runtime/sde's layout for its kind, and DiffusionVJP
+// when the model is differentiable.
+func (g *gen) noiseMethods(diff bool) {
+	T, m := g.typ, g.m
+	w := &g.out
+	pr := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
+	kind := map[dsl.NoiseKind]string{dsl.NoiseDiagonal: "Diagonal", dsl.NoiseScalar: "Scalar", dsl.NoiseAdditive: "Additive", dsl.NoiseGeneral: "General"}[m.NoiseKind]
+	what := map[dsl.NoiseKind]string{
+		dsl.NoiseDiagonal: "one Wiener process per component",
+		dsl.NoiseScalar:   "one Wiener process drives every component",
+		dsl.NoiseAdditive: "g does not depend on the state",
+		dsl.NoiseGeneral:  "a state-dependent Dim×NoiseDim matrix",
+	}[m.NoiseKind]
+	pr("// Noise returns sde.%s: %s.\n", kind, what)
+	pr("func (m *%s) Noise() sde.NoiseKind { return sde.%s }\n\n", T, kind)
+	pr("// Replica returns Clone (sde.Replicator), so that sde.SolvePaths gives\n// each goroutine its own workspaces.\n")
+	pr("func (m *%s) Replica() sde.System { return m.Clone().(sde.System) }\n\n", T)
+	pr("// NoiseDim returns the number of Wiener processes, %d.\n", m.NoiseDim)
+	pr("func (m *%s) NoiseDim() int { return %d }\n\n", T, m.NoiseDim)
+	doc := "// Diffusion writes g(t, y) into g: g[i] multiplies dW_i in component i."
+	switch m.NoiseKind {
+	case dsl.NoiseScalar:
+		doc = "// Diffusion writes g(t, y) into g: g[i] multiplies the single dW in\n// component i."
+	case dsl.NoiseAdditive, dsl.NoiseGeneral:
+		doc = fmt.Sprintf("// Diffusion writes the %d×%d matrix g(t, y) into g, row-major:\n// g[i*%d+j] multiplies dW_j in component i.", g.dim, m.NoiseDim, m.NoiseDim)
+	}
+	last := len(g.noise) - 1
+	g.method(doc, "Diffusion(t float64, y, g []float64)", []string{"y"}, func(s *scope) {
+		s.printf("_ = g[%d]\n", last)
+		s.assignAll(func(i int) string { return "g[" + strconv.Itoa(i) + "]" }, g.noise)
+	})
+	if m.NoiseKind == dsl.NoiseDiagonal {
+		g.method("// DiffusionDerivative writes dg[i] = ∂g_i/∂y_i.", "DiffusionDerivative(t float64, y, dg []float64)", []string{"y", "dg"}, func(s *scope) {
+			d := make([]*dsl.Expr, g.dim)
+			for i := range d {
+				d[i] = g.b.DiffAll(g.noise[i:i+1], g.b.State(i), g.nets)[0]
+			}
+			s.assignAll(func(i int) string { return "dg[" + strconv.Itoa(i) + "]" }, d)
+		})
+	}
+	if diff {
+		g.vjpMethod(fmt.Sprintf("// DiffusionVJP computes ay = Σ_k b_k ∂g_k/∂y and accumulates\n// ap += Σ_k b_k ∂g_k/∂θ at (t, y), where k runs over the entries of g in\n// Diffusion's layout (%s; sde.Differentiable); ap may be nil.", plural(len(g.noise), "entry", "entries")),
+			"DiffusionVJP(t float64, y, b, ay, ap []float64)", []string{"y", "ay"}, g.noise, "b")
+	}
+}
+
+// plural writes n and the singular or plural noun.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
 }
