@@ -99,6 +99,7 @@ var (
 	_ sde.System              = (*System)(nil)
 	_ sde.DiffusionDerivative = (*System)(nil)
 	_ sde.Differentiable      = (*System)(nil)
+	_ sde.Replicator          = (*System)(nil)
 	_ ode.Separable           = (*Separable)(nil)
 )
 
@@ -246,6 +247,10 @@ func (s *System) Clone() *System {
 	c.row = make([]float64, len(s.row))
 	return &c
 }
+
+// Replica returns Clone (sde.Replicator), so that sde.SolvePaths gives
+// each goroutine its own registers.
+func (s *System) Replica() sde.System { return s.Clone() }
 
 // Dim returns the number of flat state components.
 func (s *System) Dim() int { return s.Model.Dim }

@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"errors"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -240,4 +241,116 @@ func TestGeneralNoiseAdjoint(t *testing.T) {
 		return v
 	}, append([]float64(nil), y0...), &fd.Settings{Formula: fd.Central})
 	nearly(t, "∂L/∂y0 vs finite differences", gy1, gy, 1e-6)
+}
+
+// sampleCov returns the mean and the covariance (divided by N−1) of the
+// rows of x (N samples of dimension n).
+func sampleCov(x [][]float64) (mean []float64, cov [][]float64) {
+	n, N := len(x[0]), float64(len(x))
+	mean = make([]float64, n)
+	for _, r := range x {
+		for i, v := range r {
+			mean[i] += v / N
+		}
+	}
+	cov = make([][]float64, n)
+	for i := range cov {
+		cov[i] = make([]float64, n)
+		for _, r := range x {
+			for j := range r {
+				cov[i][j] += (r[i] - mean[i]) * (r[j] - mean[j]) / (N - 1)
+			}
+		}
+	}
+	return mean, cov
+}
+
+// One Euler–Maruyama step of a state-dependent general-noise model, over
+// many paths: the increment is f h + G ΔW, so its covariance is G Gᵀ h,
+// with G the 2×3 matrix at the initial state. It checks the noise matrix
+// through sde.SolvePaths (which runs replicas of the interpreter).
+func TestGeneralNoiseIncrements(t *testing.T) {
+	s, err := New(noiseModels(t).Model("Rotating"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	y0 := []float64{0.5, 1.3}
+	const h, paths = 0.01, 20000
+	ens, err := sde.SolvePaths(s, y0, []float64{0, h}, paths, 5, &sde.Options{Method: sde.MethodEuler, Dt: h, KeepPaths: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dy := make([][]float64, paths)
+	for p := range dy {
+		y := ens.At(1, p)
+		dy[p] = []float64{y[0] - y0[0], y[1] - y0[1]}
+	}
+	mean, cov := sampleCov(dy)
+	g := make([]float64, 6)
+	s.Diffusion(0, y0, g)
+	f := make([]float64, 2)
+	s.Func(0, y0, f)
+	for i := 0; i < 2; i++ {
+		v := 0.0
+		for j := 0; j < 3; j++ {
+			v += g[i*3+j] * g[i*3+j] * h
+		}
+		if se := math.Sqrt(v / paths); math.Abs(mean[i]-f[i]*h) > 4*se {
+			t.Errorf("mean increment %d = %v, want %v ± %v", i, mean[i], f[i]*h, 4*se)
+		}
+		for k := 0; k < 2; k++ {
+			want := 0.0
+			for j := 0; j < 3; j++ {
+				want += g[i*3+j] * g[k*3+j] * h
+			}
+			vii, vkk := 0.0, 0.0
+			for j := 0; j < 3; j++ {
+				vii += g[i*3+j] * g[i*3+j] * h
+				vkk += g[k*3+j] * g[k*3+j] * h
+			}
+			se := math.Sqrt((vii*vkk + want*want) / paths)
+			if math.Abs(cov[i][k]-want) > 4*se {
+				t.Errorf("Cov[%d][%d] = %v, want G Gᵀ h = %v ± %v", i, k, cov[i][k], want, 4*se)
+			}
+		}
+	}
+	// The processes are correlated through v: the off-diagonal term is
+	// far from zero.
+	if cov[0][1] < 10*math.Sqrt((cov[0][0]*cov[1][1]+cov[0][1]*cov[0][1])/paths) {
+		t.Errorf("Cov[0][1] = %v: no correlation", cov[0][1])
+	}
+}
+
+// The SDE methods that accept general noise solve a state-dependent
+// general-noise model; the others refuse it with sde.ErrNoiseKind.
+func TestGeneralNoiseMethods(t *testing.T) {
+	s, err := New(noiseModels(t).Model("Rotating"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var general []string
+	for _, mi := range sde.Methods() {
+		bm := sde.NewBrownianTree(0, 0.5, s.NoiseDim(), 4, 1e-10)
+		sol, err := sde.Solve(s, s.InitialState(), []float64{0, 0.5}, bm, &sde.Options{Method: mi.Name, Dt: 0.01})
+		if !mi.Supports(sde.General) {
+			if !errors.Is(err, sde.ErrNoiseKind) {
+				t.Errorf("%s: error %v, want sde.ErrNoiseKind", mi.Name, err)
+			}
+			continue
+		}
+		general = append(general, mi.Name)
+		if err != nil {
+			t.Errorf("%s: %v", mi.Name, err)
+			continue
+		}
+		for _, v := range sol.Y[1] {
+			if math.IsNaN(v) || math.Abs(v) > 10 {
+				t.Errorf("%s: y(0.5) = %v", mi.Name, sol.Y[1])
+			}
+		}
+	}
+	if len(general) < 5 {
+		t.Errorf("only %v accept general noise", general)
+	}
+	t.Logf("methods for general noise: %v", general)
 }
