@@ -73,8 +73,13 @@
 //
 // A generated type implements ode.System, ode.Differentiable,
 // ode.Jacobian, ode.TimeDerivative, ode.Autonomous, ode.BatchSystem and
-// ode.Cloner; models with noise also sde.System (diagonal Itô noise),
-// sde.DiffusionDerivative, sde.BatchSystem and sde.Replicator; separable
+// ode.Cloner; models with noise also sde.System (with the model's noise
+// kind: diagonal, scalar, additive or general, and NoiseDim Wiener
+// processes; Diffusion and DiffusionBatch write g in runtime/sde's layout,
+// the Dim×m matrix row-major for additive and general noise),
+// sde.Differentiable (DiffusionVJP: Σ_k b_k ∂g_k/∂(y, θ), symbolic like
+// VJP), sde.BatchSystem and sde.Replicator, and diagonal-noise models
+// sde.DiffusionDerivative; separable
 // Hamiltonian models also ode.Separable (Velocity, Force) and every
 // Hamiltonian model has Hamiltonian(t, y). Outputs, OutputNames, StateNames and ParamNames
 // give the model's observed quantities and names.

@@ -25,9 +25,58 @@
 // bracket. Besides the forms of the issue (param, const, state, let,
 // output, noise, net, augment, coord, momentum, hamiltonian, x' = …,
 // x” = …, (x, a)' = …) the language has the comparisons < <= > >= == !=
-// (1 or 0), sign(x), vector literals that concatenate ([x, a]) and vector
-// parameters and consts (param w[3] = 0.5). ifelse(c, a, b) is a when
-// c > 0, else b.
+// (1 or 0), sign(x), vector literals that concatenate ([x, a]), vector
+// parameters and consts (param w[3] = 0.5) and `wiener` declarations for
+// non-diagonal noise (see Noise below). ifelse(c, a, b) is a when c > 0,
+// else b.
+//
+// # Noise
+//
+// A model is an SDE dy = f dt + g dW when it has `noise` lines. Without
+// `wiener` declarations each line gives the diagonal diffusion of one
+// state, driven by a Wiener process of its own:
+//
+//	noise x = s                   // dx = … dt + s dW_x
+//
+// With them, the model declares its Wiener processes and every noise line
+// is a linear combination of their increments; the coefficients form the
+// Dim×m matrix g, so one process may drive several states (correlated
+// noise) and a state may be driven by several processes:
+//
+//	model Correlated {
+//	    param s1 = 0.3, s2 = 0.1
+//	    state x = 0, y = 0
+//	    wiener w[2]               // m = 2 independent Wiener processes
+//	    x' = -x
+//	    y' = -y
+//	    noise x = s1*w[0]         // g[x] = [s1, 0]
+//	    noise y = s2*w[0] + s1*w[1] // g[y] = [s2, s1]
+//	}
+//
+// `wiener w` declares one process (used as w), `wiener w[m]` m of them
+// (w[j], or w elementwise: `noise h = s*w` for a vector state h[m]);
+// several declarations are numbered in order. A noise line must be linear
+// in the increments — Σ_j c_j·w_j where the c_j may use states,
+// parameters, nets and t but no increment — and the checker extracts each
+// c_j as the symbolic derivative with respect to w_j. It rejects, with a
+// file:line:col error, products of increments (w[0]*w[1], w^2), an
+// increment inside a function, a power, a comparison, a denominator or
+// the condition of ifelse, a term without any increment (s*w + 1, or a
+// line `noise x = s` in a model with wiener declarations), an unknown
+// index, a Wiener process used outside noise lines (equations, lets,
+// outputs, nets, values) and a declared process that drives no state.
+//
+// The kind of the noise (Model.NoiseKind, runtime/sde's NoiseKind) is
+// diagonal for the first form; with wiener declarations it is additive
+// when no entry of g depends on the state, scalar when m = 1, general
+// otherwise. The solvers of runtime/sde that accept general noise are
+// euler (Itô), euler_heun, heun, midpoint and reversible_heun
+// (Stratonovich; strong order 0.5 for non-commuting noise); milstein
+// takes diagonal, scalar or additive noise, sriw1 diagonal or scalar, and
+// sra1, sra3 additive noise (TestGeneralNoiseMethods in dsl/eval). As
+// with diagonal noise, the model reads as Itô under euler and as
+// Stratonovich under the Stratonovich methods; for additive noise the two
+// agree.
 //
 // # The IR
 //
@@ -66,8 +115,9 @@
 //
 // A *Model is the first-order system
 //
-//	dy_i/dt = Eqs[i](t, y, θ)                 i < Dim
-//	dy_i    = Eqs[i] dt + Noise[i] dW_i        (Itô, diagonal; when IsSDE)
+//	dy_i/dt = Eqs[i](t, y, θ)                         i < Dim
+//	dy_i    = Eqs[i] dt + Noise[i] dW_i                (NoiseDiagonal)
+//	dy_i    = Eqs[i] dt + Σ_j Noise[i*m+j] dW_j        (other kinds, m = NoiseDim)
 //
 // with everything lowered:
 //
@@ -77,6 +127,10 @@
 //     Eqs[theta'] = a;
 //   - `augment a[n]` states (Kind StateAugment) start at zero;
 //   - `(x, a)' = f` assigns f's components to the concatenated states;
+//   - noise: Noise is g in runtime/sde's Diffusion layout for NoiseKind
+//     (Dim entries for diagonal and scalar noise, the Dim×m matrix
+//     row-major otherwise), with no Wiener process left in it; Wieners
+//     lists the declarations (their columns);
 //   - Hamiltonian models: `coord q`, `momentum p`, `hamiltonian = H`.
 //     Coordinates are laid out first, then momenta, then any other states.
 //     Model.Hamiltonian holds H, the flat indices of q and p and the
