@@ -12,7 +12,14 @@ import (
 // and renames it over path, so path either keeps its old contents or holds
 // the complete new ones. If write returns an error, path is untouched and
 // the temporary file is removed.
+//
+// A path that names something other than a regular file (/dev/null,
+// /dev/stdout, a named pipe) is written in place: renaming over it would
+// replace the device with a file.
 func WriteFileAtomic(path string, write func(io.Writer) error) (err error) {
+	if fi, serr := os.Stat(path); serr == nil && !fi.Mode().IsRegular() && !fi.IsDir() {
+		return writeInPlace(path, write)
+	}
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
@@ -53,4 +60,21 @@ func WriteFileAtomic(path string, write func(io.Writer) error) (err error) {
 		d.Close()
 	}
 	return nil
+}
+
+func writeInPlace(path string, write func(io.Writer) error) error {
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriterSize(f, 64<<10)
+	if err := write(bw); err != nil {
+		f.Close()
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
