@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/nodekit/nodekit/codegen"
+	"github.com/nodekit/nodekit/internal/dataio"
 )
 
 func init() {
@@ -67,30 +68,11 @@ func runGen(args []string, stdout, stderr io.Writer) error {
 	return genWriteFile(*out, src)
 }
 
-// genWriteFile writes data to a temporary file next to path and renames
-// it into place, so a failed run never leaves half a generated file.
+// genWriteFile writes data atomically (dataio.WriteFileAtomic), so a
+// failed run never leaves half a generated file.
 func genWriteFile(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".nodekit-gen-*")
-	if err != nil {
+	return dataio.WriteFileAtomic(path, func(w io.Writer) error {
+		_, err := w.Write(data)
 		return err
-	}
-	tmp := f.Name()
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return err
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	if err := os.Chmod(tmp, 0o644); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return nil
+	})
 }
