@@ -63,7 +63,7 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 			kind := "ODE"
 			switch {
 			case m.IsSDE():
-				kind = "SDE"
+				kind = fmt.Sprintf("SDE (%s noise, %d Wiener processes)", m.NoiseKind, m.NoiseDim)
 			case m.Hamiltonian != nil:
 				kind = "Hamiltonian"
 			}
