@@ -14,11 +14,11 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/nodekit/nodekit/dsl"
 	"github.com/nodekit/nodekit/dsl/eval"
 	"github.com/nodekit/nodekit/internal/dataio"
+	"github.com/nodekit/nodekit/internal/plotio"
 	"github.com/nodekit/nodekit/runtime/ode"
 	"github.com/nodekit/nodekit/runtime/sde"
 )
@@ -267,9 +267,8 @@ func ensembleTable(names []string, e *sde.Ensemble) ([]string, [][]float64) {
 // plotFan draws one panel per state: the 5–95% band shaded, the median
 // (dashed) and mean (solid) lines, and a few sample paths.
 func plotFan(path string, m *dsl.Model, e *sde.Ensemble, samples []*trajectory) error {
-	ext := strings.TrimPrefix(strings.ToLower(filepath.Ext(path)), ".")
-	if ext != "png" && ext != "svg" && ext != "pdf" {
-		return fmt.Errorf("%s: want a .png, .svg or .pdf file", path)
+	if _, err := plotio.Format(path); err != nil {
+		return err
 	}
 	names := m.StateNames()
 	plots := make([][]*plot.Plot, len(names))
@@ -330,20 +329,7 @@ func plotFan(path string, m *dsl.Model, e *sde.Ensemble, samples []*trajectory) 
 		p.Legend.Top = true
 		plots[i] = []*plot.Plot{p}
 	}
-	c, err := draw.NewFormattedCanvas(8*vg.Inch, vg.Length(len(names))*3*vg.Inch, ext)
-	if err != nil {
-		return err
-	}
-	tiles := draw.Tiles{Rows: len(names), Cols: 1, PadX: vg.Millimeter, PadY: 2 * vg.Millimeter,
-		PadTop: 2 * vg.Millimeter, PadBottom: 2 * vg.Millimeter, PadLeft: 2 * vg.Millimeter, PadRight: 2 * vg.Millimeter}
-	canvases := plot.Align(plots, tiles, draw.New(c))
-	for i := range plots {
-		plots[i][0].Draw(canvases[i][0])
-	}
-	return dataio.WriteFileAtomic(path, func(out io.Writer) error {
-		_, err := c.WriteTo(out)
-		return err
-	})
+	return plotio.SaveGrid(path, plots, 8*vg.Inch, vg.Length(len(names))*3*vg.Inch)
 }
 
 type trajectory struct {
@@ -429,8 +415,8 @@ func pickModel(prog *dsl.Program, name string) (*dsl.Model, error) {
 }
 
 func plotTrajectories(path string, m *dsl.Model, trajs []*trajectory) error {
-	if ext := strings.ToLower(filepath.Ext(path)); ext != ".png" && ext != ".svg" && ext != ".pdf" {
-		return fmt.Errorf("%s: want a .png, .svg or .pdf file", path)
+	if _, err := plotio.Format(path); err != nil {
+		return err
 	}
 	p := plot.New()
 	p.Title.Text = m.Name
@@ -455,12 +441,5 @@ func plotTrajectories(path string, m *dsl.Model, trajs []*trajectory) error {
 		}
 	}
 	p.Legend.Top = true
-	w, err := p.WriterTo(8*vg.Inch, 5*vg.Inch, strings.TrimPrefix(strings.ToLower(filepath.Ext(path)), "."))
-	if err != nil {
-		return err
-	}
-	return dataio.WriteFileAtomic(path, func(out io.Writer) error {
-		_, err := w.WriteTo(out)
-		return err
-	})
+	return plotio.Save(path, p, 8*vg.Inch, 5*vg.Inch)
 }

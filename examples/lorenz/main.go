@@ -27,10 +27,9 @@ import (
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgimg"
 
 	"github.com/nodekit/nodekit/internal/dataio"
+	"github.com/nodekit/nodekit/internal/plotio"
 	"github.com/nodekit/nodekit/runtime/ode"
 )
 
@@ -137,19 +136,5 @@ func plotLorenz(sol *ode.Solution, path string) error {
 	l2.Width = vg.Points(0.5)
 	series.Add(l2)
 
-	img := vgimg.New(12*vg.Inch, 5*vg.Inch)
-	dc := draw.New(img)
-	tiles := draw.Tiles{Rows: 1, Cols: 2, PadX: vg.Inch / 4, PadTop: vg.Inch / 8, PadBottom: vg.Inch / 8, PadLeft: vg.Inch / 8, PadRight: vg.Inch / 8}
-	canvases := plot.Align([][]*plot.Plot{{phase, series}}, tiles, dc)
-	phase.Draw(canvases[0][0])
-	series.Draw(canvases[0][1])
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(f); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return plotio.SaveGrid(path, [][]*plot.Plot{{phase, series}}, 12*vg.Inch, 5*vg.Inch)
 }

@@ -27,6 +27,7 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 
+	"github.com/nodekit/nodekit/internal/plotio"
 	"github.com/nodekit/nodekit/runtime/nn"
 	"github.com/nodekit/nodekit/runtime/sde"
 )
@@ -382,5 +383,5 @@ func drawPNG(path string, res *result, seed uint64) error {
 	p.Legend.Add("learned mean ± 2σ", lb)
 	p.Legend.Add("learned mean", ll)
 	p.Legend.Top, p.Legend.Left = true, true
-	return p.Save(8*vg.Inch, 5*vg.Inch, path)
+	return plotio.Save(path, p, 8*vg.Inch, 5*vg.Inch)
 }

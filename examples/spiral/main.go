@@ -32,9 +32,8 @@ import (
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgimg"
 
+	"github.com/nodekit/nodekit/internal/plotio"
 	"github.com/nodekit/nodekit/runtime/adjoint"
 	"github.com/nodekit/nodekit/runtime/nn"
 	"github.com/nodekit/nodekit/runtime/ode"
@@ -305,20 +304,5 @@ func (s *setup) plot(path string) error {
 	vf.Add(fp)
 	vf.X.Min, vf.X.Max, vf.Y.Min, vf.Y.Max = -2.2, 2.2, -2.2, 2.2
 
-	img := vgimg.New(15*vg.Inch, 5*vg.Inch)
-	dc := draw.New(img)
-	tiles := draw.Tiles{Rows: 1, Cols: 3, PadX: vg.Inch / 4, PadTop: vg.Inch / 8, PadBottom: vg.Inch / 8, PadLeft: vg.Inch / 8, PadRight: vg.Inch / 8}
-	canvases := plot.Align([][]*plot.Plot{{traj, phase, vf}}, tiles, dc)
-	traj.Draw(canvases[0][0])
-	phase.Draw(canvases[0][1])
-	vf.Draw(canvases[0][2])
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(f); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return plotio.SaveGrid(path, [][]*plot.Plot{{traj, phase, vf}}, 15*vg.Inch, 5*vg.Inch)
 }

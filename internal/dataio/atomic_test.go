@@ -6,7 +6,6 @@ import (
 	"testing"
 )
 
-
 // Writing "atomically" to a device must not replace the device with a
 // regular file (a test that wrote to os.DevNull as root did exactly that).
 func TestWriteFileAtomicDevice(t *testing.T) {
