@@ -102,14 +102,18 @@ func (m *Model) Eval(t float64, x, dx []float64) {
 // System returns the model as an ode.System. Each call returns an
 // independent value with its own workspace; the value evaluates only the
 // features some equation uses and allocates nothing per call.
-func (m *Model) System() *System {
+func (m *Model) System() *System { return m.systemFor(nil) }
+
+// systemFor is System over the terms where support is true (nil: the
+// nonzero coefficients), zero coefficients included.
+func (m *Model) systemFor(support [][]bool) *System {
 	k, p := m.Coef.Dims()
 	s := &System{n: k, start: make([]int, k+1)}
 	used := make([]int, p) // feature index → slot+1
 	for i := range k {
 		for j := range p {
 			c := m.Coef.At(i, j)
-			if c == 0 {
+			if support == nil && c == 0 || support != nil && !support[i][j] {
 				continue
 			}
 			if used[j] == 0 {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+
+	"gonum.org/v1/gonum/mat"
 )
 
 // Refinement re-estimates the nonzero coefficients of a discovered model by
@@ -57,12 +59,23 @@ type Refinement struct {
 // fitted. It returns an error wrapping ErrDiverged if the model cannot be
 // simulated across a window.
 func (m *Model) Refine(data []Trajectory, opts *Refinement) error {
+	_, err := m.refine(data, opts, nil, nil, 0, -1)
+	return err
+}
+
+// refine is Refine over the terms where support is true (nil: the nonzero
+// coefficients; a term in the support may start at zero), returning the
+// refiner of the last stage run (nil when there was nothing to refine). It
+// runs stages from..to−1 (to < 0: through the last), the first of them
+// starting its windows on warm (a previous refiner's sims) when that is
+// not nil, else on the data.
+func (m *Model) refine(data []Trajectory, opts *Refinement, support [][]bool, warm [][][]float64, from, to int) (*refiner, error) {
 	d, err := validate(data, 3)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if d != len(m.Names) {
-		return fmt.Errorf("%w: data have %d states, the model %d", ErrShape, d, len(m.Names))
+		return nil, fmt.Errorf("%w: data have %d states, the model %d", ErrShape, d, len(m.Names))
 	}
 	var o Refinement
 	if opts != nil {
@@ -73,11 +86,11 @@ func (m *Model) Refine(data []Trajectory, opts *Refinement) error {
 		iters = 5
 	}
 	if iters < 0 || o.MaxStep < 0 || math.IsNaN(o.MaxStep) || math.IsInf(o.MaxStep, 0) {
-		return fmt.Errorf("%w: refinement with %d iterations, max step %g", ErrSettings, iters, o.MaxStep)
+		return nil, fmt.Errorf("%w: refinement with %d iterations, max step %g", ErrSettings, iters, o.MaxStep)
 	}
 	for _, w := range o.Windows {
 		if !(w > 0) || math.IsInf(w, 0) {
-			return fmt.Errorf("%w: refinement window %g", ErrSettings, w)
+			return nil, fmt.Errorf("%w: refinement window %g", ErrSettings, w)
 		}
 	}
 	sigma := o.Noise
@@ -90,7 +103,7 @@ func (m *Model) Refine(data []Trajectory, opts *Refinement) error {
 		}
 	}
 	if len(sigma) != d {
-		return fmt.Errorf("%w: %d noise levels for %d states", ErrShape, len(sigma), d)
+		return nil, fmt.Errorf("%w: %d noise levels for %d states", ErrShape, len(sigma), d)
 	}
 	w := make([]float64, d) // 1/σ_j, with a floor so clean data still work
 	for j := range d {
@@ -105,22 +118,22 @@ func (m *Model) Refine(data []Trajectory, opts *Refinement) error {
 		floor := 1e-9 * math.Max(math.Sqrt(ss/float64(cnt)), 1e-300)
 		s := sigma[j]
 		if !(s >= 0) || math.IsInf(s, 0) {
-			return fmt.Errorf("%w: noise level %g for %s", ErrSettings, s, m.Names[j])
+			return nil, fmt.Errorf("%w: noise level %g for %s", ErrSettings, s, m.Names[j])
 		}
 		w[j] = 1 / math.Max(s, floor)
 	}
 	kk, p := m.Coef.Dims()
 	if o.Fixed != nil && len(o.Fixed) != kk {
-		return fmt.Errorf("%w: Fixed has %d rows for %d equations", ErrShape, len(o.Fixed), kk)
+		return nil, fmt.Errorf("%w: Fixed has %d rows for %d equations", ErrShape, len(o.Fixed), kk)
 	}
 	var free []int // indices of the re-estimated terms in sys.coef
 	q := 0
 	for i := range kk {
 		if o.Fixed != nil && len(o.Fixed[i]) != p {
-			return fmt.Errorf("%w: Fixed row %d has %d entries for %d features", ErrShape, i, len(o.Fixed[i]), p)
+			return nil, fmt.Errorf("%w: Fixed row %d has %d entries for %d features", ErrShape, i, len(o.Fixed[i]), p)
 		}
 		for j := range p {
-			if m.Coef.At(i, j) == 0 {
+			if support == nil && m.Coef.At(i, j) == 0 || support != nil && !support[i][j] {
 				continue
 			}
 			if o.Fixed == nil || !o.Fixed[i][j] {
@@ -129,14 +142,30 @@ func (m *Model) Refine(data []Trajectory, opts *Refinement) error {
 			q++
 		}
 	}
-	sys := m.System()
+	sys := m.systemFor(support)
 	if len(free) == 0 {
-		return nil
+		return nil, nil
 	}
 	r := &refiner{sys: sys, free: free, data: data, w: w, maxStep: o.MaxStep, iters: iters}
 	stages := o.Windows
-	var starts [][][]float64 // per trajectory, per sample: the previous stage's simulation
-	for s := 0; stages == nil && s < 4 || s < len(stages); s++ {
+	starts := warm // per trajectory, per sample: the previous stage's simulation
+	nstages := len(stages)
+	if stages == nil {
+		nstages = 4
+	}
+	if to < 0 || to > nstages {
+		to = nstages
+	}
+	if from < 0 {
+		from += nstages
+	}
+	// A stage whose windows outgrow the model's horizon of predictability
+	// (a few Lyapunov times on chaotic data) can end in a poor local
+	// minimum: its cost per residual then jumps well above the previous
+	// stage's, and the previous stage's answer is kept instead.
+	var prev *snapshot
+	r.stageIdx = -1
+	for s := max(from, 0); s < to; s++ {
 		if err := r.stage(func(k int) float64 {
 			if stages != nil {
 				return stages[s]
@@ -145,21 +174,27 @@ func (m *Model) Refine(data []Trajectory, opts *Refinement) error {
 			div := 40 >> s
 			return (tr.T[len(tr.T)-1] - tr.T[0]) / float64(div)
 		}, starts); err != nil {
-			return err
+			return nil, err
+		}
+		if prev != nil && r.final/float64(r.nres()) > 2*prev.perRes+1 {
+			r.restore(prev)
+			break
 		}
 		starts = r.simulateAll()
+		r.sims, r.stageIdx = starts, s
+		prev = r.snapshot()
 	}
 	// Write the coefficients back where the model keeps them.
 	q = 0
 	for i := range kk {
 		for j := range p {
-			if m.Coef.At(i, j) != 0 {
+			if support == nil && m.Coef.At(i, j) != 0 || support != nil && support[i][j] {
 				m.Coef.Set(i, j, sys.coef[q])
 				q++
 			}
 		}
 	}
-	return nil
+	return r, nil
 }
 
 // EstimateNoise estimates the standard deviation of white measurement
@@ -214,6 +249,12 @@ type refiner struct {
 	iters   int
 
 	wins []window
+	// final is the weighted cost at the end of the last stage, sims the
+	// stitched simulations of its windows.
+	final float64
+	sims  [][][]float64
+	// stageIdx is the index of the last stage run.
+	stageIdx int
 	// x0 holds the window initial states, d per window.
 	x0 []float64
 	// Workspace.
@@ -355,29 +396,96 @@ func newRows(n, d int) [][]float64 {
 	return out
 }
 
+// lmWork is the workspace of the Gauss–Newton normal equations.
+type lmWork struct {
+	base, pert [][]float64
+	jac        [][][]float64 // window-local parameter → residual rows
+	idx        []int
+	jtj, jtr   []float64
+}
+
+func (r *refiner) newWork() *lmWork {
+	d, nc := r.dim(), len(r.free)
+	np := len(r.wins)*d + nc
+	longest := 0
+	for _, w := range r.wins {
+		longest = max(longest, w.e-w.s+1)
+	}
+	ws := &lmWork{base: newRows(longest, d), pert: newRows(longest, d), jac: make([][][]float64, d+nc),
+		idx: make([]int, d+nc), jtj: make([]float64, np*np), jtr: make([]float64, np)}
+	for q := range ws.jac {
+		ws.jac[q] = newRows(longest, d)
+	}
+	return ws
+}
+
+// normal forms the Gauss–Newton normal equations JᵀJ (lower triangle) and
+// Jᵀr at the current window states and coefficients. The Jacobian comes
+// from forward differences of whole window simulations: each window
+// depends on its own d initial values and the shared coefficients only.
+func (r *refiner) normal(ws *lmWork) error {
+	d := r.dim()
+	nc := len(r.free)
+	nw := len(r.wins)
+	np := nw*d + nc
+	base, pert, jac, idx, jtj, jtr := ws.base, ws.pert, ws.jac, ws.idx, ws.jtj, ws.jtr
+	clear(jtj)
+	clear(jtr)
+	for wi := range r.wins {
+		w := &r.wins[wi]
+		L := w.e - w.s + 1
+		x0 := r.x0[wi*d : (wi+1)*d]
+		r.simulate(w, x0, base[:L])
+		for q := range d + nc {
+			var v *float64
+			if q < d {
+				v, idx[q] = &x0[q], wi*d+q
+			} else {
+				v, idx[q] = &r.sys.coef[r.free[q-d]], nw*d+q-d
+			}
+			old := *v
+			h := 1e-7 * math.Max(1, math.Abs(old))
+			*v = old + h
+			h = *v - old
+			ok := r.simulate(w, x0, pert[:L])
+			*v = old
+			if !ok {
+				return fmt.Errorf("%w: a perturbed model diverged during refinement", ErrDiverged)
+			}
+			for i := range L {
+				for j := range d {
+					jac[q][i][j] = (pert[i][j] - base[i][j]) / h * r.w[j]
+				}
+			}
+		}
+		X := r.data[w.traj].X
+		for i := range L {
+			for j := range d {
+				res := (X[w.s+i][j] - base[i][j]) * r.w[j]
+				for q, pq := range idx {
+					g := jac[q][i][j]
+					jtr[pq] += g * res
+					row := jtj[pq*np:]
+					for q2, pq2 := range idx[:q+1] {
+						row[pq2] += g * jac[q2][i][j]
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
+
 // levenbergMarquardt minimises the cost over the window initial states and
-// the coefficients. The Jacobian comes from forward differences of whole
-// window simulations (each window depends on its own d initial values and
-// the shared coefficients only), and the damped normal equations are
-// solved densely: the unknowns number d·windows + terms.
+// the coefficients; the damped normal equations are solved densely: the
+// unknowns number d·windows + terms.
 func (r *refiner) levenbergMarquardt() error {
 	d := r.dim()
 	nc := len(r.free)
 	nw := len(r.wins)
 	np := nw*d + nc
-	longest := 0
-	for _, w := range r.wins {
-		longest = max(longest, w.e-w.s+1)
-	}
-	base := newRows(longest, d)
-	pert := newRows(longest, d)
-	jac := make([][][]float64, d+nc) // local parameter → residual rows
-	for q := range jac {
-		jac[q] = newRows(longest, d)
-	}
-	idx := make([]int, d+nc)
-	jtj := make([]float64, np*np)
-	jtr := make([]float64, np)
+	ws := r.newWork()
+	base, jtj, jtr := ws.base, ws.jtj, ws.jtr
 	a := make([]float64, np*np)
 	step := make([]float64, np)
 	saveX0 := make([]float64, len(r.x0))
@@ -389,49 +497,8 @@ func (r *refiner) levenbergMarquardt() error {
 	}
 	lambda := 1e-3
 	for range r.iters {
-		clear(jtj)
-		clear(jtr)
-		for wi := range r.wins {
-			w := &r.wins[wi]
-			L := w.e - w.s + 1
-			x0 := r.x0[wi*d : (wi+1)*d]
-			r.simulate(w, x0, base[:L])
-			for q := range d + nc {
-				var v *float64
-				if q < d {
-					v, idx[q] = &x0[q], wi*d+q
-				} else {
-					v, idx[q] = &r.sys.coef[r.free[q-d]], nw*d+q-d
-				}
-				old := *v
-				h := 1e-7 * math.Max(1, math.Abs(old))
-				*v = old + h
-				h = *v - old
-				ok := r.simulate(w, x0, pert[:L])
-				*v = old
-				if !ok {
-					return fmt.Errorf("%w: a perturbed model diverged during refinement", ErrDiverged)
-				}
-				for i := range L {
-					for j := range d {
-						jac[q][i][j] = (pert[i][j] - base[i][j]) / h * r.w[j]
-					}
-				}
-			}
-			X := r.data[w.traj].X
-			for i := range L {
-				for j := range d {
-					res := (X[w.s+i][j] - base[i][j]) * r.w[j]
-					for q, pq := range idx {
-						g := jac[q][i][j]
-						jtr[pq] += g * res
-						row := jtj[pq*np:]
-						for q2, pq2 := range idx[:q+1] {
-							row[pq2] += g * jac[q2][i][j]
-						}
-					}
-				}
-			}
+		if err := r.normal(ws); err != nil {
+			return err
 		}
 		// idx lists window-local unknowns before the shared ones, so the
 		// accumulated entries are in the lower triangle (row ≥ column)
@@ -472,5 +539,261 @@ func (r *refiner) levenbergMarquardt() error {
 			break // converged: no damped step lowers the cost
 		}
 	}
+	r.final = cur
 	return nil
+}
+
+// wald returns, for each free coefficient, the Wald statistic
+// ξ²/Var(ξ) at the current estimate, with the covariance from the
+// Gauss–Newton normal equations (window initial states included as
+// nuisance parameters) scaled by the residual variance. Dropping a term
+// raises the weighted cost by about its statistic.
+func (r *refiner) wald() ([]float64, error) {
+	ws := r.newWork()
+	if err := r.normal(ws); err != nil {
+		return nil, err
+	}
+	d, nc, nw := r.dim(), len(r.free), len(r.wins)
+	np := nw*d + nc
+	a := mat.NewSymDense(np, nil)
+	for i := range np {
+		for j := 0; j <= i; j++ {
+			a.SetSym(i, j, ws.jtj[i*np+j])
+		}
+	}
+	var ch mat.Cholesky
+	if !ch.Factorize(a) {
+		return nil, fmt.Errorf("%w: the refined coefficients are not identifiable", ErrSingular)
+	}
+	nres := 0
+	for _, w := range r.wins {
+		nres += (w.e - w.s + 1) * d
+	}
+	s2 := r.final / float64(max(1, nres-np))
+	out := make([]float64, nc)
+	e := mat.NewVecDense(np, nil)
+	var col mat.VecDense
+	for q, c := range r.free {
+		e.Zero()
+		e.SetVec(nw*d+q, 1)
+		if err := ch.SolveVecTo(&col, e); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrSingular, err)
+		}
+		v := col.AtVec(nw*d + q)
+		x := r.sys.coef[c]
+		out[q] = x * x / (s2 * v)
+	}
+	return out, nil
+}
+
+// nres returns the number of residuals of the current stage.
+func (r *refiner) nres() int {
+	n := 0
+	for _, w := range r.wins {
+		n += (w.e - w.s + 1) * r.dim()
+	}
+	return n
+}
+
+// scores returns, for every term outside support (and not fixed), the
+// score (Lagrange multiplier) statistic for adding it to the model r has
+// refined: the drop in the weighted cost that adding the term would bring,
+// to first order, in units of the residual variance. Terms in the support
+// or fixed get −1.
+func (m *Model) scores(r *refiner, support [][]bool, fixed [][]bool) ([][]float64, error) {
+	k, p := m.Coef.Dims()
+	all := make([][]bool, k)
+	for i := range all {
+		all[i] = make([]bool, p)
+		for j := range all[i] {
+			all[i][j] = true
+		}
+	}
+	sys := m.systemFor(all)
+	var free []int
+	for i := range k {
+		for j := range p {
+			if fixed == nil || !fixed[i][j] {
+				free = append(free, i*p+j)
+			}
+		}
+	}
+	full := &refiner{sys: sys, free: free, data: r.data, w: r.w, maxStep: r.maxStep, wins: r.wins, x0: r.x0,
+		final: r.final, k1: r.k1, k2: r.k2, k3: r.k3, k4: r.k4, tmp: r.tmp}
+	ws := full.newWork()
+	if err := full.normal(ws); err != nil {
+		return nil, err
+	}
+	d, nw := r.dim(), len(r.wins)
+	np := nw*d + len(free)
+	// P: the window states and the support's free terms.
+	var P, A []int
+	for q := range nw * d {
+		P = append(P, q)
+	}
+	for q, c := range free {
+		if support[c/p][c%p] {
+			P = append(P, nw*d+q)
+		} else {
+			A = append(A, nw*d+q)
+		}
+	}
+	at := func(a, b int) float64 {
+		if a < b {
+			a, b = b, a
+		}
+		return ws.jtj[a*np+b]
+	}
+	mpp := mat.NewSymDense(len(P), nil)
+	for a, pa := range P {
+		for b := 0; b <= a; b++ {
+			mpp.SetSym(a, b, at(pa, P[b]))
+		}
+	}
+	var ch mat.Cholesky
+	if !ch.Factorize(mpp) {
+		return nil, fmt.Errorf("%w: the refined coefficients are not identifiable", ErrSingular)
+	}
+	gp := mat.NewVecDense(len(P), nil)
+	for a, pa := range P {
+		gp.SetVec(a, ws.jtr[pa])
+	}
+	s2 := r.final / float64(max(1, r.nres()-len(P)))
+	out := make([][]float64, k)
+	for i := range out {
+		out[i] = make([]float64, p)
+		for j := range out[i] {
+			out[i][j] = -1
+		}
+	}
+	v := mat.NewVecDense(len(P), nil)
+	var sol mat.VecDense
+	for _, a := range A {
+		for b, pb := range P {
+			v.SetVec(b, at(a, pb))
+		}
+		if err := ch.SolveVecTo(&sol, v); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrSingular, err)
+		}
+		schur := at(a, a) - mat.Dot(v, &sol)
+		g := ws.jtr[a] - mat.Dot(&sol, gp)
+		c := free[a-nw*d]
+		if schur > 0 {
+			out[c/p][c%p] = g * g / (s2 * schur)
+		}
+	}
+	return out, nil
+}
+
+// stepwise refines m over support (modified in place) and then, on the
+// last stage's windows, alternately drops the least significant term
+// (Wald statistic below ln N, BIC's price of a term) and adds the most
+// significant missing one (score statistic above ln N), refining warm
+// after each change, until no change is called for.
+func (m *Model) stepwise(data []Trajectory, opts *Refinement, support [][]bool, r *refiner) (*refiner, error) {
+	type ij struct{ i, j int }
+	var fixed [][]bool
+	if opts != nil {
+		fixed = opts.Fixed
+	}
+	seen := map[string]bool{}
+	key := func() string {
+		b := make([]byte, 0, 64)
+		for _, row := range support {
+			for _, v := range row {
+				if v {
+					b = append(b, '1')
+				} else {
+					b = append(b, '0')
+				}
+			}
+		}
+		return string(b)
+	}
+	seen[key()] = true
+	for range 4 * len(m.Features) * len(m.Names) {
+		lnN := math.Log(float64(r.nres()))
+		var pos []ij
+		for i := range support {
+			for j, in := range support[i] {
+				if in {
+					pos = append(pos, ij{i, j})
+				}
+			}
+		}
+		t2, err := r.wald()
+		if err != nil {
+			return nil, err
+		}
+		qmin := -1
+		for q, v := range t2 {
+			if qmin < 0 || v < t2[qmin] {
+				qmin = q
+			}
+		}
+		change := ij{-1, -1}
+		if qmin >= 0 && t2[qmin] < lnN {
+			change = pos[r.free[qmin]]
+		} else {
+			sc, err := m.scores(r, support, fixed)
+			if err != nil {
+				return nil, err
+			}
+			// Adding asks for stronger evidence than keeping: a term the
+			// model lacks scores in the hundreds or thousands, and a low
+			// bar admits chance terms that short windows cannot tell apart.
+			best := max(3*lnN, 25)
+			for i := range sc {
+				for j, v := range sc[i] {
+					if v > best {
+						best, change = v, ij{i, j}
+					}
+				}
+			}
+		}
+		if change.i < 0 {
+			return r, nil
+		}
+		support[change.i][change.j] = !support[change.i][change.j]
+		old := m.Coef.At(change.i, change.j)
+		m.Coef.Set(change.i, change.j, 0)
+		if seen[key()] {
+			// A cycle: undo and stop.
+			support[change.i][change.j] = !support[change.i][change.j]
+			m.Coef.Set(change.i, change.j, old)
+			return r, nil
+		}
+		seen[key()] = true
+		nr, err := m.refine(data, opts, support, r.sims, r.stageIdx, r.stageIdx+1)
+		if err != nil {
+			return nil, err
+		}
+		if nr == nil {
+			return r, nil
+		}
+		r = nr
+	}
+	return r, nil
+}
+
+// snapshot is the state of a refiner after a stage.
+type snapshot struct {
+	wins     []window
+	x0, coef []float64
+	final    float64
+	perRes   float64
+	sims     [][][]float64
+	stageIdx int
+}
+
+func (r *refiner) snapshot() *snapshot {
+	return &snapshot{wins: slices.Clone(r.wins), x0: slices.Clone(r.x0), coef: slices.Clone(r.sys.coef),
+		final: r.final, perRes: r.final / float64(r.nres()), sims: r.sims, stageIdx: r.stageIdx}
+}
+
+func (r *refiner) restore(s *snapshot) {
+	r.wins = append(r.wins[:0], s.wins...)
+	r.x0 = append(r.x0[:0], s.x0...)
+	copy(r.sys.coef, s.coef)
+	r.final, r.sims, r.stageIdx = s.final, s.sims, s.stageIdx
 }
