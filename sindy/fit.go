@@ -28,6 +28,11 @@ type Settings struct {
 	// optimiser found by fitting simulations of the model to the data
 	// (Model.Refine): much more precise coefficients from noisy data.
 	Refine *Refinement
+	// Search, when not nil, chooses the support by the likelihood of the
+	// data over a sweep of the optimiser's threshold, then refines it
+	// (see Search): the method for noisy data when the support must be
+	// exact. Refine, if set, configures its simulations.
+	Search *Search
 }
 
 // DefaultOptimizer is pysindy's default: STLSQ{Threshold: 0.1, Alpha: 0.05,
@@ -65,6 +70,14 @@ func Fit(data []Trajectory, s *Settings) (*Model, error) {
 	set, feats, reg, err := prepare(data, s)
 	if err != nil {
 		return nil, err
+	}
+	if set.Search != nil {
+		m, err := search(data, set, feats, reg)
+		if err != nil {
+			return nil, err
+		}
+		m.reg = reg
+		return m, nil
 	}
 	m, err := fitRegression(set, feats, reg)
 	if err != nil || set.Refine == nil {

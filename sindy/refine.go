@@ -697,19 +697,7 @@ func (m *Model) stepwise(data []Trajectory, opts *Refinement, support [][]bool, 
 		fixed = opts.Fixed
 	}
 	seen := map[string]bool{}
-	key := func() string {
-		b := make([]byte, 0, 64)
-		for _, row := range support {
-			for _, v := range row {
-				if v {
-					b = append(b, '1')
-				} else {
-					b = append(b, '0')
-				}
-			}
-		}
-		return string(b)
-	}
+	key := func() string { return supportKey(support) }
 	seen[key()] = true
 	for range 4 * len(m.Features) * len(m.Names) {
 		lnN := math.Log(float64(r.nres()))
@@ -764,7 +752,15 @@ func (m *Model) stepwise(data []Trajectory, opts *Refinement, support [][]bool, 
 			return r, nil
 		}
 		seen[key()] = true
-		nr, err := m.refine(data, opts, support, r.sims, r.stageIdx, r.stageIdx+1)
+		// After the first stage, warm starts on long windows can stall in
+		// a poor local minimum when the support changes: run the
+		// continuation again from the short windows.
+		var nr *refiner
+		if r.stageIdx == 0 {
+			nr, err = m.refine(data, opts, support, r.sims, 0, 1)
+		} else {
+			nr, err = m.refine(data, opts, support, nil, 0, r.stageIdx+1)
+		}
 		if err != nil {
 			return nil, err
 		}
