@@ -1027,10 +1027,6 @@ func (mc *modelChecker) hamiltonian(ham *HamiltonianItem, eqPos []lexer.Position
 		return
 	}
 	H := v.e[0]
-	if DependsOn(H, func(l *Expr) bool { return l.Op == OpNet }) {
-		c.errorf(ErrInvalid, ham.Value.Position(), "a hamiltonian with a neural term is not supported yet")
-		return
-	}
 	h := &Hamiltonian{Pos: ham.Pos, H: H, Coords: coords, Momenta: moms}
 	isCoord := map[int]bool{}
 	isMom := map[int]bool{}
@@ -1041,13 +1037,15 @@ func (mc *modelChecker) hamiltonian(ham *HamiltonianItem, eqPos []lexer.Position
 		isMom[p] = true
 	}
 	h.Separable = len(coords)+len(moms) == m.Dim
+	// A net in H differentiates into its input Jacobian (OpNetJac), whose
+	// value depends on everything the net's inputs depend on.
 	for i := range coords {
-		dq := b.Diff(H, b.State(coords[i]))
-		dp := b.Diff(H, b.State(moms[i]))
+		dq := b.DiffAll([]*Expr{H}, b.State(coords[i]), m.Nets)[0]
+		dp := b.DiffAll([]*Expr{H}, b.State(moms[i]), m.Nets)[0]
 		h.DHDq = append(h.DHDq, dq)
 		h.DHDp = append(h.DHDp, dp)
-		if DependsOn(dq, func(l *Expr) bool { return l.Op == OpState && !isCoord[l.Index] }) ||
-			DependsOn(dp, func(l *Expr) bool { return (l.Op == OpState && !isMom[l.Index]) || l.Op == OpTime }) {
+		if dependsThroughNets(dq, m.Nets, func(l *Expr) bool { return l.Op == OpState && !isCoord[l.Index] }) ||
+			dependsThroughNets(dp, m.Nets, func(l *Expr) bool { return (l.Op == OpState && !isMom[l.Index]) || l.Op == OpTime }) {
 			h.Separable = false
 		}
 		m.Eqs[coords[i]] = dp
@@ -1056,4 +1054,33 @@ func (mc *modelChecker) hamiltonian(ham *HamiltonianItem, eqPos []lexer.Position
 		eqPos[moms[i]] = ham.Pos
 	}
 	m.Hamiltonian = h
+}
+
+// dependsThroughNets reports whether e depends on a leaf for which pred is
+// true, looking through neural terms: a net output or derivative depends
+// on whatever the net's inputs depend on.
+func dependsThroughNets(e *Expr, nets []*Net, pred func(leaf *Expr) bool) bool {
+	found := false
+	seenNet := map[int]bool{}
+	var walk func(es []*Expr)
+	walk = func(es []*Expr) {
+		Walk(es, func(n *Expr) {
+			if found || !n.Op.IsLeaf() {
+				return
+			}
+			switch n.Op {
+			case OpNet, OpNetJac, OpNetHess:
+				if n.Index < len(nets) && !seenNet[n.Index] {
+					seenNet[n.Index] = true
+					walk(nets[n.Index].Inputs)
+				}
+			default:
+				if pred(n) {
+					found = true
+				}
+			}
+		})
+	}
+	walk([]*Expr{e})
+	return found
 }

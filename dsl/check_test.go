@@ -102,7 +102,7 @@ func TestCheckErrors(t *testing.T) {
 		{"canonical without hamiltonian", "coord q = 1\nmomentum p = 0", ErrInvalid, "2:7", "q is a canonical variable but the model has no hamiltonian"},
 		{"equation for coord", "coord q = 1\nmomentum p = 0\nhamiltonian = p^2 + q^2\nq' = p", ErrEquation, "5:1", "its equation comes from the hamiltonian"},
 		{"hamiltonian twice", "coord q = 1\nmomentum p = 0\nhamiltonian = p^2\nhamiltonian = q^2", ErrDuplicate, "5:1", "second hamiltonian"},
-		{"hamiltonian with net", "coord q = 1\nmomentum p = 0\nnet H = mlp(q, p; out = 1)\nhamiltonian = H[0]", ErrInvalid, "5:16", "neural term is not supported"},
+		{"hamiltonian net with two outputs", "coord q = 1\nmomentum p = 0\nnet H = mlp(q, p; out = 2)\nhamiltonian = H", ErrDimension, "5:15", "the hamiltonian must be a scalar, got 2 components"},
 		{"unknown activation", "state x = 1\nnet U = mlp(x; act = swoosh, out = 1)\nx' = U[0]", ErrInvalid, "3:22", "unknown activation swoosh"},
 		{"unknown net kind", "state x = 1\nnet U = cnn(x; out = 1)\nx' = U[0]", ErrInvalid, "3:1", "unknown network kind cnn"},
 		{"unknown net option", "state x = 1\nnet U = mlp(x; out = 1, depth = 3)\nx' = U[0]", ErrInvalid, "3:25", "unknown option depth"},
@@ -316,5 +316,62 @@ func TestCheckNoiseLinearForms(t *testing.T) {
 	}
 	if m.NoiseKind != NoiseGeneral || strings.Join(got, "; ") != strings.Join(want, "; ") {
 		t.Errorf("kind %v, g = %v, want %v", m.NoiseKind, got, want)
+	}
+}
+
+func TestCheckNetHamiltonian(t *testing.T) {
+	src := `model HNN {
+    coord q = 1
+    momentum p = 0
+    net H = mlp(q, p; hidden = [8], act = tanh, out = 1)
+    hamiltonian = H
+}
+model SepHNN {
+    param m = 2
+    coord q[2] = [1, 0]
+    momentum p[2] = [0, 1]
+    net V = mlp(q; hidden = [8], act = tanh, out = 1)
+    hamiltonian = (p[0]^2 + p[1]^2)/(2*m) + V[0]
+}
+model TimeHNN {
+    coord q = 1
+    momentum p = 0
+    net K = mlp(p, t; hidden = [4], act = tanh, out = 1)
+    hamiltonian = K[0] + q^2/2
+}
+`
+	prog, err := Compile("hnn.node", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := prog.Model("HNN")
+	h := m.Hamiltonian
+	if h.Separable {
+		t.Error("HNN: a net of (q, p) is not separable")
+	}
+	// q' = ∂H/∂p is the net's input Jacobian entry (0, 1), p' = −(0, 0).
+	if got, want := m.Eqs[0].String(), "netjac0[0,1]"; got != want {
+		t.Errorf("HNN: q' = %s, want %s", got, want)
+	}
+	if got, want := m.Eqs[1].String(), "(-netjac0[0,0])"; got != want {
+		t.Errorf("HNN: p' = %s, want %s", got, want)
+	}
+	// Differentiating again gives the net's Hessian, shared symmetrically.
+	d := m.Diff(m.Eqs[0], m.StateVar(0))
+	if got, want := d.String(), "nethess0[0,0,1]"; got != want {
+		t.Errorf("HNN: ∂q'/∂q = %s, want %s", got, want)
+	}
+	if m.Diff(m.Eqs[1], m.StateVar(1)) != m.B.Neg(d) {
+		t.Error("HNN: ∂p'/∂p should share the Hessian node of ∂q'/∂q")
+	}
+	s := prog.Model("SepHNN")
+	if !s.Hamiltonian.Separable {
+		t.Error("SepHNN: T(p) + V(q) with a net V(q) should be separable")
+	}
+	if got, want := s.Eqs[2].String(), "(-netjac0[0,0])"; got != want {
+		t.Errorf("SepHNN: p0' = %s, want %s", got, want)
+	}
+	if prog.Model("TimeHNN").Hamiltonian.Separable {
+		t.Error("TimeHNN: a kinetic energy that depends on t through the net is not separable")
 	}
 }

@@ -4,9 +4,10 @@ package dsl
 // made by b (a state, a parameter or t). Nodes are shared with e.
 //
 // A neural-term output U_k = OpNet differentiates by the chain rule through
-// its inputs: Σ_i OpNetJac(k, i)·∂input_i/∂x. Differentiating an OpNetJac
-// again (second derivatives of a net) is not supported and panics; the
-// checker never produces such a request.
+// its inputs: Σ_i OpNetJac(k, i)·∂input_i/∂x, and an OpNetJac likewise into
+// second derivatives: Σ_l OpNetHess(k, i, l)·∂input_l/∂x. Third
+// derivatives of a net (differentiating an OpNetHess) are not supported
+// and panic.
 func (b *Builder) Diff(e, x *Expr) *Expr {
 	return b.DiffAll([]*Expr{e}, x, nil)[0]
 }
@@ -15,7 +16,7 @@ func (b *Builder) Diff(e, x *Expr) *Expr {
 // sharing the work between them. nets gives the Inputs of each net (by
 // index), needed only when es contains OpNet nodes; pass nil otherwise.
 func (b *Builder) DiffAll(es []*Expr, x *Expr, nets []*Net) []*Expr {
-	if !x.Op.IsLeaf() || x.Op == OpConst || x.Op == OpNet || x.Op == OpNetJac {
+	if !x.Op.IsLeaf() || x.Op == OpConst || x.Op == OpNet || x.Op == OpNetJac || x.Op == OpNetHess {
 		panic("dsl: Diff with respect to " + x.String() + ", want a state, parameter or t")
 	}
 	memo := map[*Expr]*Expr{}
@@ -70,7 +71,20 @@ func (b *Builder) diff1(e, x, zero *Expr, d func(*Expr) *Expr, nets []*Net) *Exp
 		}
 		return sum
 	case OpNetJac:
-		panic("dsl: second derivatives of neural terms are not supported")
+		if e.Index >= len(nets) {
+			panic("dsl: Diff through a net without its inputs (use Model.Diff)")
+		}
+		sum := zero
+		for l, in := range nets[e.Index].Inputs {
+			dl := d(in)
+			if dl == zero {
+				continue
+			}
+			sum = b.Add(sum, b.Mul(b.NetHess(e.Index, e.Out, e.In, l), dl))
+		}
+		return sum
+	case OpNetHess:
+		panic("dsl: third derivatives of neural terms are not supported")
 	case OpNeg:
 		return b.Neg(d(a))
 	case OpAdd:

@@ -136,7 +136,12 @@
 //     Model.Hamiltonian holds H, the flat indices of q and p and the
 //     symbolic ∂H/∂q and ∂H/∂p; Eqs[q_i] = ∂H/∂p_i and Eqs[p_i] = −∂H/∂q_i.
 //     Hamiltonian.Separable says H = T(p) + V(q) (symplectic integrators
-//     may then be used).
+//     may then be used). H may use nets — a Hamiltonian neural network in
+//     one line, `net H = mlp(q, p; hidden = [64, 64], act = tanh, out = 1)`
+//     with `hamiltonian = H` (or p^2/2 + H[0], …): ∂H/∂q and ∂H/∂p then
+//     contain OpNetJac nodes, and a net's dependence on q, p or t (through
+//     its inputs) counts for Separable, so a potential net V(q) in
+//     p^2/2 + V[0] keeps the model separable.
 //
 // The flat parameter vector θ is the declared parameters (Model.Params,
 // NumDeclared components, defaults from DefaultParams) followed by every
@@ -157,9 +162,14 @@
 // m.ParamVar(k) or m.B.Time()). The Jacobian entry J[i][j] is
 // m.Diff(m.Eqs[i], m.StateVar(j)). A net output differentiates by the
 // chain rule into OpNetJac nodes (∂U_out/∂input_in), which a code
-// generator evaluates from the net's input Jacobian; the derivatives of
-// f with respect to a net's own parameters are not symbolic: use the
-// net's VJP (runtime/nn) in reverse mode, as package dsl/eval does.
+// generator evaluates from the net's input Jacobian, and an OpNetJac
+// (in the equations of a Hamiltonian given by a net) into OpNetHess nodes
+// (∂²U_out/∂input_in∂input_in2, symmetric: In ≤ In2), which it evaluates
+// with the net's second-order product (runtime/nn's VJPJVP). Third
+// derivatives of a net are not supported. The derivatives of f with
+// respect to a net's own parameters are not symbolic: use the net's VJP
+// (and, through an OpNetJac, its VJPJVP) in reverse mode, as package
+// dsl/eval does.
 //
 // # Evaluating
 //
@@ -171,7 +181,9 @@
 // Lorenz right-hand side is three dispatches; each still rounds every
 // intermediate separately (never a fused multiply–add), so a generated
 // program that writes one Go statement per node agrees bit for bit.
-// Machine.Disasm lists a program. Package
+// Machine.Disasm lists a program. A Machine evaluates OpNetJac nodes by
+// back-propagating a unit vector through the net, and Reverse
+// differentiates them with the net's VJPJVP (NetFunc2). Package
 // dsl/eval builds on it to make a Model an ode.System. CompileExpr
 // compiles a standalone expression over named variables, for example a
 // custom SINDy library term:

@@ -26,6 +26,11 @@ const (
 	// evaluated at the net's current inputs. Only Diff creates it, when it
 	// differentiates through an OpNet node.
 	OpNetJac
+	// OpNetHess is ∂²(output Expr.Out of net Expr.Index)/∂(input Expr.In)
+	// ∂(input Expr.In2), with In ≤ In2 (the Hessian is symmetric). Only
+	// Diff creates it, when it differentiates an OpNetJac node (the
+	// Jacobian of a Hamiltonian given by a net, say).
+	OpNetHess
 
 	// Arithmetic.
 	OpNeg // −a
@@ -67,7 +72,7 @@ const (
 
 var opNames = [numOps]string{
 	OpInvalid: "invalid", OpConst: "const", OpTime: "t", OpState: "state", OpParam: "param",
-	OpNet: "net", OpNetJac: "netjac",
+	OpNet: "net", OpNetJac: "netjac", OpNetHess: "nethess",
 	OpNeg: "neg", OpAdd: "+", OpSub: "-", OpMul: "*", OpDiv: "/", OpPow: "^",
 	OpLT: "<", OpLE: "<=", OpGT: ">", OpGE: ">=", OpEQ: "==", OpNE: "!=",
 	OpSin: "sin", OpCos: "cos", OpTan: "tan", OpExp: "exp", OpLog: "log", OpSqrt: "sqrt",
@@ -86,7 +91,7 @@ func (op Op) String() string {
 // Arity returns the number of arguments of op.
 func (op Op) Arity() int {
 	switch {
-	case op <= OpNetJac:
+	case op <= OpNetHess:
 		return 0
 	case op == OpNeg || (op >= OpSin && op <= OpSign):
 		return 1
@@ -109,10 +114,11 @@ type Expr struct {
 	Op    Op
 	Value float64 // OpConst
 	// Index is the flat state index (OpState), the flat declared-parameter
-	// index (OpParam) or the net index (OpNet, OpNetJac).
+	// index (OpParam) or the net index (OpNet, OpNetJac, OpNetHess).
 	Index int
-	Out   int // OpNet, OpNetJac: output component
-	In    int // OpNetJac: input component
+	Out   int // OpNet, OpNetJac, OpNetHess: output component
+	In    int // OpNetJac, OpNetHess: input component
+	In2   int // OpNetHess: the second input component (In ≤ In2)
 	Args  []*Expr
 
 	// ID numbers the nodes of one Builder in creation order; arguments
@@ -140,6 +146,8 @@ func (e *Expr) String() string {
 		return fmt.Sprintf("net%d[%d]", e.Index, e.Out)
 	case OpNetJac:
 		return fmt.Sprintf("netjac%d[%d,%d]", e.Index, e.Out, e.In)
+	case OpNetHess:
+		return fmt.Sprintf("nethess%d[%d,%d,%d]", e.Index, e.Out, e.In, e.In2)
 	case OpNeg:
 		return "(-" + e.Args[0].String() + ")"
 	}
@@ -456,8 +464,8 @@ type Builder struct {
 type nodeKey struct {
 	op         Op
 	val        uint64
-	idx, o, in int
-	a, b, c    int
+	idx, o, in, in2 int
+	a, b, c         int
 }
 
 // NewBuilder returns an empty builder.
@@ -467,7 +475,7 @@ func NewBuilder() *Builder { return &Builder{nodes: map[nodeKey]*Expr{}} }
 func (b *Builder) Len() int { return b.n }
 
 func (b *Builder) intern(e Expr) *Expr {
-	k := nodeKey{op: e.Op, idx: e.Index, o: e.Out, in: e.In, a: -1, b: -1, c: -1}
+	k := nodeKey{op: e.Op, idx: e.Index, o: e.Out, in: e.In, in2: e.In2, a: -1, b: -1, c: -1}
 	if e.Op == OpConst {
 		v := e.Value
 		if v == 0 {
@@ -515,6 +523,15 @@ func (b *Builder) Net(i, out int) *Expr { return b.intern(Expr{Op: OpNet, Index:
 // NetJac returns ∂(output out of net i)/∂(input in).
 func (b *Builder) NetJac(i, out, in int) *Expr {
 	return b.intern(Expr{Op: OpNetJac, Index: i, Out: out, In: in})
+}
+
+// NetHess returns ∂²(output out of net i)/∂(input in)∂(input in2); the
+// node is shared with NetHess(i, out, in2, in).
+func (b *Builder) NetHess(i, out, in, in2 int) *Expr {
+	if in > in2 {
+		in, in2 = in2, in
+	}
+	return b.intern(Expr{Op: OpNetHess, Index: i, Out: out, In: in, In2: in2})
 }
 
 // Unary returns op(a) for a one-argument op (OpNeg or a function).
@@ -659,7 +676,7 @@ func (b *Builder) Import(e *Expr) *Expr {
 		}
 		var r *Expr
 		if e.Op.IsLeaf() {
-			r = b.intern(Expr{Op: e.Op, Value: e.Value, Index: e.Index, Out: e.Out, In: e.In})
+			r = b.intern(Expr{Op: e.Op, Value: e.Value, Index: e.Index, Out: e.Out, In: e.In, In2: e.In2})
 		} else {
 			args := make([]*Expr, len(e.Args))
 			for i, a := range e.Args {

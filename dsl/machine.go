@@ -18,6 +18,18 @@ type NetFunc interface {
 	VJP(x, gy, gx, gp []float64, batch int)
 }
 
+// NetFunc2 is a NetFunc with second derivatives, needed by programs that
+// contain a net's input Jacobian (OpNetJac) and are run in reverse (a
+// Hamiltonian given by a net). *nn.MLP satisfies it.
+type NetFunc2 interface {
+	NetFunc
+	// VJPJVP differentiates the pair (y, dy) = (f(x), (∂f/∂x)·dx) in
+	// reverse: gx = ∂/∂x (gyᵀy + gdyᵀdy) is overwritten, gdx likewise
+	// (nil skips it) and gp accumulates the same with respect to θ (nil
+	// skips it). A nil gy means zero.
+	VJPJVP(x, dx, gy, gdy, gx, gdx, gp []float64, batch int)
+}
+
 // netBackward is implemented by nets that cache their last Forward pass
 // (*nn.MLP does): Reverse then back-propagates through the cached pass
 // instead of recomputing it.
@@ -102,7 +114,8 @@ const (
 	vMin
 	vMax
 	vIfElse
-	vNet // net call a
+	vNet    // net call a
+	vNetJac // row b of net a's input Jacobian: ∂U_b/∂x
 
 	// Superinstructions.
 	vMulAdd     // a·b + c
@@ -135,6 +148,10 @@ type netCall struct {
 	out    []int32
 	x, y   []float64
 	gy, gx []float64
+	// jac[o] holds the registers of ∂U_o/∂x (nil for outputs whose row
+	// no program needs); dx, gdy and gx2 are the second-order buffers.
+	jac          [][]int32
+	dx, gdy, gx2 []float64
 	// cached: the last Run evaluated this net, so a netBackward may
 	// back-propagate through its cached pass.
 	cached bool
@@ -143,7 +160,10 @@ type netCall struct {
 // NewMachine compiles one program per root set. dim and npar give the
 // number of state and declared-parameter leaves; nets are the model's
 // neural terms (nil when none), whose NetFunc must be attached with SetNet
-// before a program that uses them runs. OpNetJac nodes are not supported.
+// before a program that uses them runs. OpNetJac nodes (a net's input
+// Jacobian) are evaluated by one back-propagation per needed output, and
+// Reverse differentiates them with the net's second-order product
+// (NetFunc2); OpNetHess nodes are not supported.
 func NewMachine(dim, npar int, nets []*Net, rootSets ...[]*Expr) *Machine {
 	m := &Machine{dim: dim, npar: npar}
 	m.nparams = npar
@@ -153,7 +173,9 @@ func NewMachine(dim, npar int, nets []*Net, rootSets ...[]*Expr) *Machine {
 	m.nets = make([]netCall, len(nets))
 	for i, n := range nets {
 		m.nets[i] = netCall{net: n, x: make([]float64, len(n.Inputs)), y: make([]float64, n.Out),
-			gy: make([]float64, n.Out), gx: make([]float64, len(n.Inputs)), out: make([]int32, n.Out)}
+			gy: make([]float64, n.Out), gx: make([]float64, len(n.Inputs)), out: make([]int32, n.Out),
+			jac: make([][]int32, n.Out), dx: make([]float64, len(n.Inputs)), gdy: make([]float64, n.Out),
+			gx2: make([]float64, len(n.Inputs))}
 		for k := range m.nets[i].out {
 			m.nets[i].out[k] = -1
 		}
@@ -186,9 +208,15 @@ func (m *Machine) validate() {
 			ok(r)
 		}
 		for _, in := range p.code {
-			if in.op == vNet {
+			if in.op == vNet || in.op == vNetJac {
 				if in.a < 0 || int(in.a) >= len(m.nets) {
 					panic(fmt.Sprintf("dsl: NewMachine: net %d of %d", in.a, len(m.nets)))
+				}
+				if in.op == vNetJac {
+					jac := m.nets[in.a].jac
+					if in.b < 0 || int(in.b) >= len(jac) || jac[in.b] == nil {
+						panic(fmt.Sprintf("dsl: NewMachine: Jacobian row %d of net %d", in.b, in.a))
+					}
 				}
 				continue
 			}
@@ -208,6 +236,11 @@ func (m *Machine) validate() {
 		}
 		for _, r := range nc.out {
 			if r >= 0 {
+				ok(r)
+			}
+		}
+		for _, row := range nc.jac {
+			for _, r := range row {
 				ok(r)
 			}
 		}
@@ -233,6 +266,7 @@ type compiler struct {
 	code    []instr
 	done    map[*Expr]bool
 	netDone map[int]bool
+	jacDone map[[2]int]bool
 	uses    map[*Expr]int
 	pinned  map[*Expr]bool // roots and net inputs: always materialised
 }
@@ -247,6 +281,7 @@ func (c *compiler) program(roots []*Expr) program {
 	c.code = nil
 	c.done = map[*Expr]bool{}
 	c.netDone = map[int]bool{}
+	c.jacDone = map[[2]int]bool{}
 	c.uses = map[*Expr]int{}
 	c.pinned = map[*Expr]bool{}
 	// Count the uses of every node inside this program.
@@ -258,7 +293,7 @@ func (c *compiler) program(roots []*Expr) program {
 			return
 		}
 		seen[e] = true
-		if e.Op == OpNet {
+		if e.Op == OpNet || e.Op == OpNetJac {
 			if e.Index < 0 || e.Index >= len(c.m.nets) {
 				panic(fmt.Sprintf("dsl: NewMachine: net %d of %d", e.Index, len(c.m.nets)))
 			}
@@ -311,7 +346,14 @@ func (c *compiler) reg(e *Expr) int32 {
 		c.emitNet(e.Index)
 		return m.nets[e.Index].out[e.Out]
 	case OpNetJac:
-		panic("dsl: Machine cannot evaluate OpNetJac")
+		if e.Index < 0 || e.Index >= len(m.nets) || e.Out < 0 || e.Out >= len(m.nets[e.Index].out) ||
+			e.In < 0 || e.In >= len(m.nets[e.Index].x) {
+			panic(fmt.Sprintf("dsl: NewMachine: Jacobian entry (%d, %d) of net %d out of range", e.Out, e.In, e.Index))
+		}
+		c.emitNetJac(e.Index, e.Out)
+		return m.nets[e.Index].jac[e.Out][e.In]
+	case OpNetHess:
+		panic("dsl: Machine cannot evaluate OpNetHess (second derivatives of a net as values)")
 	}
 	if c.done[e] {
 		return c.regOf[e]
@@ -357,6 +399,29 @@ func (c *compiler) emitNet(i int) {
 		}
 	}
 	c.code = append(c.code, instr{op: vNet, a: int32(i)})
+}
+
+// emitNetJac makes sure row o of net i's input Jacobian is computed in the
+// current program.
+func (c *compiler) emitNetJac(i, o int) {
+	if c.jacDone[[2]int{i, o}] {
+		return
+	}
+	c.jacDone[[2]int{i, o}] = true
+	nc := &c.m.nets[i]
+	in := make([]int32, len(nc.net.Inputs))
+	for k, e := range nc.net.Inputs {
+		in[k] = c.reg(e)
+	}
+	nc.in = in
+	if nc.jac[o] == nil {
+		row := make([]int32, len(in))
+		for k := range row {
+			row[k] = c.newReg()
+		}
+		nc.jac[o] = row
+	}
+	c.code = append(c.code, instr{op: vNetJac, a: int32(i), b: int32(o)})
 }
 
 // mulDiff matches a·(b − c) (either factor order) with an inlinable
@@ -473,9 +538,10 @@ func (m *Machine) Clone() *Machine {
 	c.adj = make([]float64, len(m.adj))
 	c.nets = make([]netCall, len(m.nets))
 	for i, nc := range m.nets {
-		c.nets[i] = netCall{net: nc.net, fn: nc.fn, in: nc.in, out: nc.out,
+		c.nets[i] = netCall{net: nc.net, fn: nc.fn, in: nc.in, out: nc.out, jac: nc.jac,
 			x: make([]float64, len(nc.x)), y: make([]float64, len(nc.y)),
-			gy: make([]float64, len(nc.gy)), gx: make([]float64, len(nc.gx))}
+			gy: make([]float64, len(nc.gy)), gx: make([]float64, len(nc.gx)),
+			dx: make([]float64, len(nc.dx)), gdy: make([]float64, len(nc.gdy)), gx2: make([]float64, len(nc.gx2))}
 	}
 	return &c
 }
@@ -645,6 +711,9 @@ func (m *Machine) slow(in *instr, r unsafe.Pointer) {
 	case vNet:
 		m.runNet(in.a)
 		return
+	case vNetJac:
+		m.runNetJac(in.a, in.b)
+		return
 	default:
 		v = call1(in.op, x)
 	}
@@ -696,6 +765,57 @@ func (m *Machine) runNet(i int32) {
 	nc.cached = true
 }
 
+// runNetJac writes row o of net i's input Jacobian, ∂U_o/∂x, by one
+// back-propagation of the unit vector e_o. The net's cached pass stays at
+// the same inputs.
+func (m *Machine) runNetJac(i, o int32) {
+	nc := &m.nets[i]
+	r := m.regs
+	for j, s := range nc.in {
+		nc.x[j] = r[s]
+	}
+	clear(nc.gy)
+	nc.gy[o] = 1
+	nc.fn.VJP(nc.x, nc.gy, nc.gx, nil, 1)
+	for j, d := range nc.jac[o] {
+		r[d] = nc.gx[j]
+	}
+}
+
+// reverseNetJac propagates the adjoint g of row o of net i's input
+// Jacobian to the inputs and the net's parameters: the gradient of
+// e_oᵀ(∂U/∂x)·g with respect to (x, θ), one second-order product.
+func (m *Machine) reverseNetJac(i, o int32, ap []float64) {
+	nc := &m.nets[i]
+	nonzero := false
+	for j, s := range nc.jac[o] {
+		nc.dx[j] = m.adj[s]
+		nonzero = nonzero || nc.dx[j] != 0
+	}
+	if !nonzero {
+		return
+	}
+	f2, ok := nc.fn.(NetFunc2)
+	if !ok {
+		panic("dsl: Machine.Reverse through the input Jacobian of net " + nc.net.Name + " needs second derivatives (a NetFunc2)")
+	}
+	for j, s := range nc.in {
+		nc.x[j] = m.regs[s]
+	}
+	clear(nc.gdy)
+	nc.gdy[o] = 1
+	var gp []float64
+	if ap != nil {
+		gp = ap[nc.net.ParamOffset : nc.net.ParamOffset+nc.net.NumParams]
+	}
+	f2.VJPJVP(nc.x, nc.dx, nil, nc.gdy, nc.gx2, nil, gp, 1)
+	for j, s := range nc.in {
+		m.adj[s] += nc.gx2[j]
+	}
+	// The net's cached pass is no longer the plain forward one.
+	nc.cached = false
+}
+
 // Reverse propagates the adjoint a (one entry per root of program p)
 // back through the last Run(p): it overwrites ay (length dim, nil to skip)
 // with aᵀ∂roots/∂y, accumulates ap += aᵀ∂roots/∂θ (declared parameters
@@ -716,6 +836,10 @@ func (m *Machine) Reverse(p int, a, ay, ap []float64) float64 {
 		in := &code[i]
 		if in.op == vNet {
 			m.reverseNet(in.a, ap)
+			continue
+		}
+		if in.op == vNetJac {
+			m.reverseNetJac(in.a, in.b, ap)
 			continue
 		}
 		d := *at(g, in.dst)
@@ -892,7 +1016,7 @@ var vopNames = [numVops]string{
 	vPowK: "powk", vSquare: "square", vLT: "lt", vLE: "le", vGT: "gt", vGE: "ge", vEQ: "eq", vNE: "ne",
 	vSin: "sin", vCos: "cos", vTan: "tan", vExp: "exp", vLog: "log", vSqrt: "sqrt", vAbs: "abs",
 	vTanh: "tanh", vSigmoid: "sigmoid", vSoftplus: "softplus", vRelu: "relu", vSign: "sign",
-	vMin: "min", vMax: "max", vIfElse: "ifelse", vNet: "net",
+	vMin: "min", vMax: "max", vIfElse: "ifelse", vNet: "net", vNetJac: "netjac",
 	vMulAdd: "muladd", vMulSub: "mulsub", vSubMul: "submul", vMulAddMul: "muladdmul",
 	vMulSubMul: "mulsubmul", vMulDiff: "muldiff", vMulSum: "mulsum", vMulDiffAdd: "muldiffadd",
 	vMulDiffSub: "muldiffsub", vNegMul: "negmul",
@@ -914,6 +1038,11 @@ func (m *Machine) Disasm(p int) string {
 		if in.op == vNet {
 			nc := m.nets[in.a]
 			fmt.Fprintf(&sb, "%v = net%d %v\n", regList(nc.out), in.a, regList(nc.in))
+			continue
+		}
+		if in.op == vNetJac {
+			nc := m.nets[in.a]
+			fmt.Fprintf(&sb, "%v = netjac%d[%d] %v\n", regList(nc.jac[in.b]), in.a, in.b, regList(nc.in))
 			continue
 		}
 		fmt.Fprintf(&sb, "r%d = %s", in.dst, vopNames[in.op])

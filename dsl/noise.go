@@ -111,7 +111,7 @@ func (mc *modelChecker) generalNoise(noises []*Decl) {
 	stateDep := false
 	for _, g := range mat {
 		stateDep = stateDep || DependsOn(g, func(l *Expr) bool {
-			return l.Op == OpState || l.Op == OpNet || l.Op == OpNetJac
+			return l.Op == OpState || l.Op == OpNet || l.Op == OpNetJac || l.Op == OpNetHess
 		})
 	}
 	switch {

@@ -22,8 +22,17 @@
 // kind: diagonal for `noise` lines alone; scalar, additive or general
 // for models that declare `wiener` processes (see dsl.NoiseKind). Diagonal
 // models also implement sde.DiffusionDerivative.
-// Hamiltonian models with H = T(p) + V(q) also offer AsSeparable for the
-// symplectic integrators.
+// Hamiltonian models have Hamiltonian(t, y), the energy; those with
+// H = T(p) + V(q) also offer AsSeparable for the symplectic integrators.
+//
+// A hamiltonian may use nets (a Hamiltonian neural network in one line:
+// `net H = mlp(q, p; …, out = 1)` and `hamiltonian = H`). The equations
+// q' = ∂H/∂p, p' = −∂H/∂q then contain the net's input gradient, which
+// the Machine computes by one back-propagation; Jac, VJP and DfDt
+// differentiate it once more in reverse mode with the net's second-order
+// product (runtime/nn's VJPJVP: ∂/∂(x, θ) of gᵀ(∂U/∂x)·dx), so they are
+// exact for the net's weights too. A net V(q) in H = T(p) + V(q) keeps the
+// model separable.
 package eval
 
 import (
@@ -59,6 +68,7 @@ const (
 	progOut
 	progVel
 	progForce
+	progHam
 	// Symbolic derivative programs (models without nets).
 	progJac   // J[i*Dim+j] = ∂f_i/∂y_j
 	progVJP   // ay_j = Σ_i a_i ∂f_i/∂y_j
@@ -137,9 +147,12 @@ func New(m *dsl.Model, opts *Options) (*System, error) {
 		roots[progOut] = append(roots[progOut], out.Value...)
 		s.nout += len(out.Value)
 	}
-	if h := m.Hamiltonian; h != nil && h.Separable {
-		roots[progVel] = h.DHDp
-		roots[progForce] = m.Eqs[len(h.Coords):]
+	if h := m.Hamiltonian; h != nil {
+		roots[progHam] = []*dsl.Expr{h.H}
+		if h.Separable {
+			roots[progVel] = h.DHDp
+			roots[progForce] = m.Eqs[len(h.Coords):]
+		}
 	}
 	dim := m.Dim
 	s.sym = len(m.Nets) == 0 && m.Dim <= MaxSymbolicDim && !o.reverse
@@ -506,6 +519,17 @@ func splitIndex(name string) (string, int, error) {
 		return "", 0, fmt.Errorf("%w: malformed index in %q", ErrUnknownName, name)
 	}
 	return name[:i], k, nil
+}
+
+// Hamiltonian returns the energy H(t, y) of a Hamiltonian model; it
+// panics for a model without a hamiltonian.
+func (s *System) Hamiltonian(t float64, y []float64) float64 {
+	if s.Model.Hamiltonian == nil {
+		panic("eval: Hamiltonian of model " + s.Model.Name + ", which has no hamiltonian")
+	}
+	s.load(t, y)
+	s.mach.Run(progHam)
+	return s.mach.Root(progHam, 0)
 }
 
 // Separable is a System whose Hamiltonian is H = T(p) + V(q), with the
