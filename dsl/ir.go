@@ -462,8 +462,8 @@ type Builder struct {
 }
 
 type nodeKey struct {
-	op         Op
-	val        uint64
+	op              Op
+	val             uint64
 	idx, o, in, in2 int
 	a, b, c         int
 }
