@@ -53,7 +53,21 @@
 // while the discovered ones are re-estimated.
 //
 // Select sweeps the threshold and picks a model by BIC, AIC, AICc or the
-// error of simulating held-out trajectories.
+// error of simulating held-out trajectories, scored on the regression.
+//
+// # Support search
+//
+// At higher noise the regression also errs on the support: the library is
+// collinear along a trajectory (on Lorenz, y·z mimics y because z stays
+// near its mean), and no threshold separates the true terms from their
+// look-alikes on every noise draw. Settings.Search chooses the support by
+// the likelihood of the data instead: candidate supports from a threshold
+// sweep are fitted by simulation and compared by BIC on the residuals of
+// the original samples, then improved stepwise with Wald (drop) and score
+// (add) statistics of the multiple-shooting fit. On Lorenz with 5% noise
+// in pysindy's convention (σ = 0.05 × the RMS of the data) it finds
+// exactly the true terms, every coefficient within 5%, on every noise draw
+// tried, where a fixed threshold does on about half.
 //
 // # Results
 //
@@ -79,5 +93,14 @@
 //		Weak:      &sindy.WeakForm{},
 //		Optimizer: sindy.STLSQ{Threshold: 0.05, Relative: true, Unbias: true},
 //		Refine:    &sindy.Refinement{},
+//	}
+//
+// and when the support must be exact at higher noise, search it (a few
+// hundred milliseconds on 5000 samples):
+//
+//	&sindy.Settings{
+//		Weak:      &sindy.WeakForm{},
+//		Optimizer: sindy.STLSQ{Threshold: 0.05, Relative: true, Unbias: true},
+//		Search:    &sindy.Search{},
 //	}
 package sindy
