@@ -14,10 +14,20 @@ import "github.com/nodekit/nodekit/dsl"
 // gets one) and the adjoint of its inputs is the placeholder leaf
 // NetJac(k, −1, in), which generated code reads from the gx buffer of the
 // net's backward pass (which also accumulates the net's parameter
-// gradient). Because the nodes are hash-consed, shared work stays shared.
+// gradient).
+//
+// Roots that contain a net's input Jacobian (OpNetJac, as the equations of
+// a Hamiltonian given by a net do) need second derivatives: the adjoint of
+// the entries ∂U_o/∂x_i is collected in netGdx[k][o][i] (a nil row when no
+// entry of output o gets one) and the adjoint of the inputs is the
+// placeholder NetJac(k, −2, in), which generated code reads from the
+// buffer that one second-order product per row (runtime/nn's VJPJVP:
+// ∂/∂(x, θ) of e_oᵀ(∂U/∂x)·g) accumulates. Because the nodes are
+// hash-consed, shared work stays shared.
 type adjoint struct {
 	state, param []*dsl.Expr
 	netGy        [][]*dsl.Expr
+	netGdx       [][][]*dsl.Expr
 }
 
 func (g *gen) adjoint(roots, seeds []*dsl.Expr) *adjoint {
@@ -40,7 +50,7 @@ func (g *gen) adjoint(roots, seeds []*dsl.Expr) *adjoint {
 			return
 		}
 		seen[e] = true
-		if e.Op == dsl.OpNet && !netSeen[e.Index] {
+		if (e.Op == dsl.OpNet || e.Op == dsl.OpNetJac) && !netSeen[e.Index] {
 			netSeen[e.Index] = true
 			for _, in := range g.nets[e.Index].Inputs {
 				visit(in)
@@ -73,7 +83,8 @@ func (g *gen) adjoint(roots, seeds []*dsl.Expr) *adjoint {
 	res := &adjoint{
 		state: make([]*dsl.Expr, g.dim),
 		param: make([]*dsl.Expr, g.m.NumDeclared),
-		netGy: make([][]*dsl.Expr, len(g.nets)),
+		netGy:  make([][]*dsl.Expr, len(g.nets)),
+		netGdx: make([][][]*dsl.Expr, len(g.nets)),
 	}
 	for i := len(order) - 1; i >= 0; i-- {
 		it := order[i]
@@ -89,12 +100,37 @@ func (g *gen) adjoint(roots, seeds []*dsl.Expr) *adjoint {
 					any = true
 				}
 			}
-			if !any {
-				continue
+			if any {
+				res.netGy[k] = gy
+				for in, x := range n.Inputs {
+					add(x, b.NetJac(k, -1, in))
+				}
 			}
-			res.netGy[k] = gy
-			for in, x := range n.Inputs {
-				add(x, b.NetJac(k, -1, in))
+			gdx := make([][]*dsl.Expr, n.Out)
+			any = false
+			for o := range gdx {
+				var row []*dsl.Expr
+				for in := range n.Inputs {
+					a, ok := adj[b.NetJac(k, o, in)]
+					if !ok {
+						continue
+					}
+					if row == nil {
+						row = make([]*dsl.Expr, len(n.Inputs))
+						for j := range row {
+							row[j] = zero
+						}
+					}
+					row[in] = a
+				}
+				gdx[o] = row
+				any = any || row != nil
+			}
+			if any {
+				res.netGdx[k] = gdx
+				for in, x := range n.Inputs {
+					add(x, b.NetJac(k, -2, in))
+				}
 			}
 			continue
 		}

@@ -22,8 +22,26 @@ func (g *gen) batched(sde bool) {
 	T := g.typ
 	w := &g.out
 	if g.netJacInEqs {
+		// f contains a net's input Jacobian (one backward pass per
+		// output and state): the batched forms call the scalar ones.
+		n := g.dim
 		fmt.Fprintf(w, "// FuncBatch evaluates f for batch states stored row after row:\n// state r is Y[r*Dim:(r+1)*Dim].\n")
-		fmt.Fprintf(w, "func (m *%s) FuncBatch(t float64, Y, dY []float64, batch int) {\nfor r := range batch {\nm.Func(t, Y[r*%d:(r+1)*%d], dY[r*%d:(r+1)*%d])\n}\n}\n\n", T, g.dim, g.dim, g.dim, g.dim)
+		fmt.Fprintf(w, "func (m *%s) FuncBatch(t float64, Y, dY []float64, batch int) {\nfor r := range batch {\nm.Func(t, Y[r*%d:(r+1)*%d], dY[r*%d:(r+1)*%d])\n}\n}\n\n", T, n, n, n, n)
+		fmt.Fprintf(w, "// FuncSoA evaluates f for batch states stored structure-of-arrays:\n// component i of state r is Y[i*batch+r], and likewise dY, one state\n// at a time.\n")
+		fmt.Fprintf(w, "func (m *%s) FuncSoA(t float64, Y, dY []float64, batch int) {\n", T)
+		fmt.Fprintf(w, "y, dy := m.scratch(%d)[:%d], m.ws[%d:%d]\n", 2*n, n, n, 2*n)
+		fmt.Fprintf(w, "for r := range batch {\nfor i := range %d {\ny[i] = Y[i*batch+r]\n}\nm.Func(t, y, dy)\nfor i := range %d {\ndY[i*batch+r] = dy[i]\n}\n}\n}\n\n", n, n)
+		fmt.Fprintf(w, "// scratch returns n scratch values.\n")
+		fmt.Fprintf(w, "func (m *%s) scratch(n int) []float64 {\nif len(m.ws) < n {\nm.ws = make([]float64, n)\n}\nreturn m.ws[:n]\n}\n\n", T)
+		if sde {
+			gl := len(g.noise)
+			fmt.Fprintf(w, "// DriftBatch is FuncSoA (sde.BatchSystem).\n")
+			fmt.Fprintf(w, "func (m *%s) DriftBatch(t float64, Y, dY []float64, paths int) { m.FuncSoA(t, Y, dY, paths) }\n\n", T)
+			fmt.Fprintf(w, "// DiffusionBatch writes g(t, y) of every path, structure-of-arrays:\n// entry k of path r is G[k*batch+r] (sde.BatchSystem).\n")
+			fmt.Fprintf(w, "func (m *%s) DiffusionBatch(t float64, Y, G []float64, batch int) {\n", T)
+			fmt.Fprintf(w, "y, g := m.scratch(%d)[:%d], m.ws[%d:%d]\n", n+gl, n, n, n+gl)
+			fmt.Fprintf(w, "for r := range batch {\nfor i := range %d {\ny[i] = Y[i*batch+r]\n}\nm.Diffusion(t, y, g)\nfor k := range %d {\nG[k*batch+r] = g[k]\n}\n}\n}\n\n", n, gl)
+		}
 		return
 	}
 	g.batchMethod("// FuncBatch evaluates f for batch states stored row after row:\n// state r is Y[r*Dim:(r+1)*Dim] (ode.BatchSystem).",

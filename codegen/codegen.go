@@ -144,7 +144,8 @@ type gen struct {
 	acts  []string   // Go expression of each net's activation
 
 	// netJacInEqs: the equations themselves contain net input Jacobians
-	// (a Hamiltonian with a net): no second derivatives, so no Jac/VJP.
+	// (a Hamiltonian with a net): Jac and VJP need the nets' second
+	// derivatives, and the batched forms call the scalar ones.
 	netJacInEqs bool
 	auto        bool
 
@@ -234,7 +235,8 @@ func newGen(m *dsl.Model, typ, source string) (*gen, error) {
 		switch e.Op {
 		case dsl.OpNetJac:
 			g.netJacInEqs = true
-			if e.Index < 0 || e.Index >= len(g.nets) || e.Out < 0 {
+			if e.Index < 0 || e.Index >= len(g.nets) || e.Out < 0 || e.Out >= g.nets[e.Index].Out ||
+				e.In < 0 || e.In >= len(g.nets[e.Index].Inputs) {
 				bad = fmt.Errorf("%w: model %s: malformed net Jacobian node", ErrUnsupported, m.Name)
 			}
 		case dsl.OpState:

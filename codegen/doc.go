@@ -97,10 +97,18 @@
 // builds each MLP from the declared sizes (its weights aliasing θ), owns
 // its workspaces, runs Forward for f, one backward pass per output for
 // the input Jacobian in Jac, and a single Backward for VJP (which also
-// accumulates the weights' gradient). Models whose equations already
-// contain a net's input Jacobian (a Hamiltonian given by a net) would need
-// second derivatives of the net: for them only Func and the non-derivative
-// methods are generated.
+// accumulates the weights' gradient).
+//
+// A Hamiltonian given by a net (`net H = mlp(q, p; …, out = 1)`,
+// `hamiltonian = H`) puts the net's input Jacobian into f itself: Func
+// runs one backward pass per net output for q' = ∂H/∂p, p' = −∂H/∂q, and
+// the derivatives of f are second derivatives of the net, computed with
+// runtime/nn's second-order product VJPJVP (∂/∂(x, θ) of gᵀ(∂U/∂x)·dx):
+// Jac reads the nets' input Hessians (one VJPJVP per output and input),
+// VJP runs one VJPJVP per net output whose Jacobian row gets an adjoint,
+// which also accumulates the weights' gradient. Such models (e.g. a net
+// potential in H = T(p) + V(q), which stays separable) get every method
+// the others do; their batched forms call the scalar ones state by state.
 //
 // # Batched forms
 //

@@ -28,9 +28,12 @@ type scope struct {
 	time string
 	// netOut renders output o of net k, after fwd(k) has run.
 	netOut func(k, o int) string
-	// net steps, each emitted at most once when first needed.
-	fwdDone, jacDone, bwdDone map[int]bool
-	fwd, jac, bwd             func(s *scope, k int)
+	// net steps, each emitted at most once when first needed: the
+	// forward pass, the input Jacobian, the backward pass (VJP), the
+	// input Hessian and the second-order backward pass (VJP through the
+	// input Jacobian).
+	fwdDone, jacDone, bwdDone, hessDone, bwd2Done map[int]bool
+	fwd, jac, bwd, hess, bwd2                     func(s *scope, k int)
 }
 
 func (g *gen) newScope(w *bytes.Buffer) *scope {
@@ -41,11 +44,14 @@ func (g *gen) newScope(w *bytes.Buffer) *scope {
 		param:   g.paramRef,
 		time:    "t",
 		fwdDone: map[int]bool{}, jacDone: map[int]bool{}, bwdDone: map[int]bool{},
+		hessDone: map[int]bool{}, bwd2Done: map[int]bool{},
 	}
 	s.netOut = func(k, o int) string { return fmt.Sprintf("m.n%dy[%d]", k, o) }
 	s.fwd = (*scope).scalarFwd
 	s.jac = (*scope).scalarJac
 	s.bwd = func(s *scope, k int) { panic("codegen: internal error: net backward outside VJP") }
+	s.bwd2 = func(s *scope, k int) { panic("codegen: internal error: net second-order backward outside VJP") }
+	s.hess = (*scope).scalarHess
 	return s
 }
 
@@ -59,6 +65,7 @@ func (s *scope) child(w *bytes.Buffer) *scope {
 		c.done[k] = v
 	}
 	c.fwdDone, c.jacDone, c.bwdDone = copySet(s.fwdDone), copySet(s.jacDone), copySet(s.bwdDone)
+	c.hessDone, c.bwd2Done = copySet(s.hessDone), copySet(s.bwd2Done)
 	return &c
 }
 
@@ -99,7 +106,7 @@ func (s *scope) atom(e *dsl.Expr) string {
 		}
 		r = s.netOut(e.Index, e.Out)
 	case dsl.OpNetJac:
-		if e.Out < 0 { // adjoint placeholder: gx of the net's backward pass
+		if e.Out == -1 { // adjoint placeholder: gx of the net's backward pass
 			if !s.bwdDone[e.Index] {
 				s.bwdDone[e.Index] = true
 				s.bwd(s, e.Index)
@@ -107,11 +114,26 @@ func (s *scope) atom(e *dsl.Expr) string {
 			r = fmt.Sprintf("m.n%dgx[%d]", e.Index, e.In)
 			break
 		}
+		if e.Out == -2 { // adjoint placeholder: the second-order backward pass
+			if !s.bwd2Done[e.Index] {
+				s.bwd2Done[e.Index] = true
+				s.bwd2(s, e.Index)
+			}
+			r = fmt.Sprintf("m.n%dhgx[%d]", e.Index, e.In)
+			break
+		}
 		if !s.jacDone[e.Index] {
 			s.jacDone[e.Index] = true
 			s.jac(s, e.Index)
 		}
 		r = fmt.Sprintf("m.n%djac[%d]", e.Index, e.Out*len(s.g.nets[e.Index].Inputs)+e.In)
+	case dsl.OpNetHess:
+		if !s.hessDone[e.Index] {
+			s.hessDone[e.Index] = true
+			s.hess(s, e.Index)
+		}
+		in := len(s.g.nets[e.Index].Inputs)
+		r = fmt.Sprintf("m.n%dhess[%d]", e.Index, (e.Out*in+e.In)*in+e.In2)
 	default:
 		args := make([]string, len(e.Args))
 		for i, a := range e.Args {
@@ -201,4 +223,20 @@ func (s *scope) scalarJac(k int) {
 	s.printf("for o := range %d {\n", n.Out)
 	s.printf("clear(m.n%dgy)\nm.n%dgy[o] = 1\n", k, k)
 	s.printf("m.n%d.Backward(m.n%dgy, m.n%djac[o*%d:(o+1)*%d], nil)\n}\n", k, k, k, in, in)
+}
+
+// scalarHess fills m.n<k>hess with the input Hessians of every output,
+// hess[(o*In+i)*In+l] = ∂²U_o/∂x_i∂x_l, by one second-order product per
+// (o, l): the gradient of e_oᵀ(∂U/∂x)·e_l with respect to x.
+func (s *scope) scalarHess(k int) {
+	if !s.fwdDone[k] { // sets the net's inputs m.n<k>x
+		s.fwdDone[k] = true
+		s.fwd(s, k)
+	}
+	n := s.g.nets[k]
+	in := len(n.Inputs)
+	s.printf("for o := range %d {\nclear(m.n%dgdy)\nm.n%dgdy[o] = 1\n", n.Out, k, k)
+	s.printf("for l := range %d {\nclear(m.n%ddx)\nm.n%ddx[l] = 1\n", in, k, k)
+	s.printf("row := (o*%d + l) * %d\n", in, in)
+	s.printf("m.n%d.VJPJVP(m.n%dx, m.n%ddx, nil, m.n%dgdy, m.n%dhess[row:row+%d], nil, nil, 1)\n}\n}\n", k, k, k, k, k, in)
 }

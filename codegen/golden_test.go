@@ -18,7 +18,7 @@ import (
 var update = flag.Bool("update", false, "rewrite testdata/*.go.golden")
 
 // goldenModels are the example models of the language, one per file.
-var goldenModels = []string{"lorenz", "pendulum", "ou", "spring", "lotkavolterra", "spiral", "augmented", "noise"}
+var goldenModels = []string{"lorenz", "pendulum", "ou", "spring", "lotkavolterra", "spiral", "augmented", "noise", "hnn"}
 
 func generateFile(t testing.TB, path, pkg string) []byte {
 	t.Helper()

@@ -27,8 +27,8 @@ func (g *gen) model() error {
 		}
 	}
 	sde := g.noise != nil
-	sep := m.Hamiltonian != nil && m.Hamiltonian.Separable && !g.netJacInEqs && g.dim%2 == 0
-	diff := !g.netJacInEqs
+	sep := m.Hamiltonian != nil && m.Hamiltonian.Separable && g.dim%2 == 0
+	diff := true
 
 	// Type.
 	pr("// %s is the model %s of %s, generated as Go code: the first-order\n", T, m.Name, g.source)
@@ -84,10 +84,11 @@ func (g *gen) model() error {
 	for k := range g.nets {
 		pr("n%d *nn.MLP\n", k)
 		pr("n%dx, n%dy, n%dgy, n%dgx, n%djac, n%dbx, n%dby []float64\n", k, k, k, k, k, k, k)
+		if g.netJacInEqs {
+			pr("n%ddx, n%dgdy, n%dgx2, n%dhgx, n%dhess []float64 // second-order products\n", k, k, k, k, k)
+		}
 	}
-	if !g.netJacInEqs {
-		pr("ws []float64 // FuncSoA's scratch rows\n")
-	}
+	pr("ws []float64 // FuncSoA's scratch rows\n")
 	pr("}\n\n")
 
 	// Layout assertions: Params aliases the fields with unsafe.Slice, so
@@ -188,6 +189,10 @@ func (g *gen) model() error {
 			pr("m.n%dx, m.n%dgx = make([]float64, %d), make([]float64, %d)\n", k, k, in, in)
 			pr("m.n%dy, m.n%dgy = make([]float64, %d), make([]float64, %d)\n", k, k, out, out)
 			pr("m.n%djac = make([]float64, %d)\n", k, in*out)
+			if g.netJacInEqs {
+				pr("m.n%ddx, m.n%dgx2, m.n%dhgx = make([]float64, %d), make([]float64, %d), make([]float64, %d)\n", k, k, k, in, in, in)
+				pr("m.n%dgdy, m.n%dhess = make([]float64, %d), make([]float64, %d)\n", k, k, out, out*in*in)
+			}
 		}
 		pr("}\n\n")
 		pr("// growBatch makes the nets' batch buffers hold batch samples.\n")
@@ -437,6 +442,36 @@ func (g *gen) vjpMethod(doc, sig string, bce []string, roots []*dsl.Expr, seed s
 			s.printf("var gp%d []float64\nif ap != nil {\ngp%d = ap[%d:%d]\n}\n", k, k, n.ParamOffset, n.ParamOffset+n.NumParams)
 			s.printf("m.n%d.Backward(m.n%dgy, m.n%dgx, gp%d)\n", k, k, k, k)
 		}
+		// The second-order pass: for each output o whose input-Jacobian
+		// row has an adjoint g, the gradient of e_oᵀ(∂U/∂x)·g with
+		// respect to the inputs (summed into hgx) and the weights.
+		s.bwd2 = func(s *scope, k int) {
+			if !s.fwdDone[k] { // sets the net's inputs
+				s.fwdDone[k] = true
+				s.fwd(s, k)
+			}
+			n := g.nets[k]
+			rows := adj.netGdx[k]
+			vals := make([][]string, len(rows))
+			for o, row := range rows {
+				for _, e := range row {
+					vals[o] = append(vals[o], s.atom(e))
+				}
+			}
+			s.printf("var gq%d []float64\nif ap != nil {\ngq%d = ap[%d:%d]\n}\n", k, k, n.ParamOffset, n.ParamOffset+n.NumParams)
+			s.printf("clear(m.n%dhgx)\n", k)
+			for o, row := range vals {
+				if row == nil {
+					continue
+				}
+				for i, v := range row {
+					s.printf("m.n%ddx[%d] = %s\n", k, i, v)
+				}
+				s.printf("clear(m.n%dgdy)\nm.n%dgdy[%d] = 1\n", k, k, o)
+				s.printf("m.n%d.VJPJVP(m.n%dx, m.n%ddx, nil, m.n%dgdy, m.n%dgx2, nil, gq%d, 1)\n", k, k, k, k, k, k)
+				s.printf("for i, v := range m.n%dgx2 {\nm.n%dhgx[i] += v\n}\n", k, k)
+			}
+		}
 		zero := g.b.Const(0)
 		ay := make([]*dsl.Expr, n)
 		for j := range ay {
@@ -452,6 +487,12 @@ func (g *gen) vjpMethod(doc, sig string, bce []string, roots []*dsl.Expr, seed s
 			if gy != nil && !c.bwdDone[k] {
 				c.bwdDone[k] = true
 				c.bwd(c, k)
+			}
+		}
+		for k, gdx := range adj.netGdx {
+			if gdx != nil && !c.bwd2Done[k] {
+				c.bwd2Done[k] = true
+				c.bwd2(c, k)
 			}
 		}
 		var dst []string
