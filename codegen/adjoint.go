@@ -81,8 +81,8 @@ func (g *gen) adjoint(roots, seeds []*dsl.Expr) *adjoint {
 		add(r, seeds[i])
 	}
 	res := &adjoint{
-		state: make([]*dsl.Expr, g.dim),
-		param: make([]*dsl.Expr, g.m.NumDeclared),
+		state:  make([]*dsl.Expr, g.dim),
+		param:  make([]*dsl.Expr, g.m.NumDeclared),
 		netGy:  make([][]*dsl.Expr, len(g.nets)),
 		netGdx: make([][][]*dsl.Expr, len(g.nets)),
 	}
