@@ -70,6 +70,7 @@ type Flow struct {
 	tsBack  []float64
 	cache   map[key]*batchState
 	zcache  map[int]*sampler
+	stats   adjoint.Stats
 }
 
 type key struct {
@@ -323,8 +324,13 @@ func (f *Flow) NLL(x []float64, n int, grad []float64) (float64, error) {
 		return 0, fmt.Errorf("%w: %w", ErrSolve, err)
 	}
 	copy(grad, s.res.DParams)
+	f.stats = s.res.Stats
 	return s.res.Loss, nil
 }
+
+// Stats returns the work of the last successful NLL: the forward and
+// backward solves' evaluations and steps.
+func (f *Flow) Stats() adjoint.Stats { return f.stats }
 
 // Sample maps n base points z (sample-major, drawn by the caller from
 // N(0, I)) to data space by integrating the flow backwards from T to 0,
