@@ -46,3 +46,18 @@ func abs(x float64) float64 {
 	}
 	return x
 }
+
+// BenchmarkLorenzNoisySearch times Search on the canonical data with 5%
+// noise in pysindy's convention (one draw): weak-form regression, the
+// threshold sweep, simulation fits of the candidates, the stepwise search
+// and the final refinement.
+func BenchmarkLorenzNoisySearch(b *testing.B) {
+	data := []Trajectory{addNoiseRMS(lorenzData(), 0.05, 1)}
+	s := &Settings{Names: []string{"x", "y", "z"}, Weak: &WeakForm{},
+		Optimizer: STLSQ{Threshold: 0.05, Relative: true, Unbias: true}, Search: &Search{}}
+	for b.Loop() {
+		if _, err := Fit(data, s); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

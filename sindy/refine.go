@@ -506,7 +506,7 @@ func (r *refiner) levenbergMarquardt() error {
 		// were written as (coefficient row, state column): also lower.
 		copy(saveX0, r.x0)
 		copy(saveC, r.sys.coef)
-		improved := false
+		improved, converged := false, false
 		for !improved && lambda < 1e10 {
 			copy(a, jtj)
 			for i := range np {
@@ -527,6 +527,7 @@ func (r *refiner) levenbergMarquardt() error {
 				r.sys.coef[c] = saveC[c] + step[nw*d+i]
 			}
 			if c := r.cost(base); c < cur {
+				converged = cur-c <= 1e-6*cur
 				cur, improved = c, true
 				lambda = math.Max(lambda/10, 1e-12)
 			} else {
@@ -535,8 +536,8 @@ func (r *refiner) levenbergMarquardt() error {
 				lambda *= 10
 			}
 		}
-		if !improved {
-			break // converged: no damped step lowers the cost
+		if !improved || converged {
+			break // converged: no damped step lowers the cost, or not by much
 		}
 	}
 	r.final = cur
