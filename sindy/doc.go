@@ -66,8 +66,9 @@
 // the original samples, then improved stepwise with Wald (drop) and score
 // (add) statistics of the multiple-shooting fit. On Lorenz with 5% noise
 // in pysindy's convention (σ = 0.05 × the RMS of the data) it finds
-// exactly the true terms, every coefficient within 5%, on every noise draw
-// tried, where a fixed threshold does on about half.
+// exactly the true terms on each of 50 noise draws (every coefficient
+// within 5% on 49 of them), where a fixed threshold gets the support right
+// on about half.
 //
 // # Results
 //
