@@ -132,6 +132,9 @@ func run(args []string, w io.Writer) error {
 	if *out == "" {
 		return nil
 	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return err
+	}
 	path := filepath.Join(*out, "hnn.png")
 	if err := draw(path, res, E0); err != nil {
 		return err
