@@ -257,3 +257,41 @@ func TestSindyCommandErrors(t *testing.T) {
 		}
 	}
 }
+
+// -search finds exactly the 7 Lorenz terms from noisy data and refines
+// their coefficients.
+func TestSindyCommandSearch(t *testing.T) {
+	dir := t.TempDir()
+	data := sindyNoisyLorenzCSV(t, dir, 0.05)
+	args := []string{"sindy", "-data", data, "-states", "x,y,z", "-weak", "-relative", "-search", "-coef"}
+	var stdout, stderr bytes.Buffer
+	if code := dispatch(args, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	want := map[string][]float64{
+		"x": {-10, 28, 0}, "y": {10, -1, 0}, "z": {0, 0, -8.0 / 3},
+		"x z": {0, -1, 0}, "x y": {0, 0, 1},
+	}
+	worst := 0.0
+	for name, got := range coefTable(t, stdout.String()) {
+		w := want[name]
+		for i, g := range got {
+			if w == nil || w[i] == 0 {
+				if g != 0 {
+					t.Errorf("spurious term %s in equation %d: %g", name, i, g)
+				}
+				continue
+			}
+			worst = max(worst, math.Abs(g/w[i]-1))
+		}
+	}
+	if worst > 0.05 {
+		t.Errorf("largest relative coefficient error %.3g, want ≤ 5%%\n%s", worst, stdout.String())
+	}
+	for _, bad := range [][]string{{"-search", "-select", "bic"}} {
+		var o, e bytes.Buffer
+		if code := dispatch(append([]string{"sindy", "-data", data, "-states", "x,y,z"}, bad...), &o, &e); code != 2 {
+			t.Errorf("%v: exit %d, want 2", bad, code)
+		}
+	}
+}
