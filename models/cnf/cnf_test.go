@@ -279,7 +279,7 @@ func TestHutchinsonUnbiased(t *testing.T) {
 func TestNLLGradient(t *testing.T) {
 	x := []float64{0.4, -0.9, -1.2, 0.6, 2.1, 1.4}
 	for _, mode := range []TraceMode{Exact, Hutchinson} {
-		for _, meth := range []adjoint.Method{adjoint.Backsolve, adjoint.Checkpoint} {
+		for _, meth := range []adjoint.Method{adjoint.Backsolve, adjoint.Checkpoint, adjoint.Discrete} {
 			flow := tinyFlow(t, Config{Hidden: []int{4, 4}, Seed: 9, Trace: mode, Adjoint: meth, RTol: 1e-10, ATol: 1e-10})
 			p := flow.Params()
 			for i := range p {
@@ -477,6 +477,9 @@ func TestToyMoments(t *testing.T) {
 // TestNoAllocs checks that a warm flow's NLL, LogProb and Sample
 // allocate nothing.
 func TestNoAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
 	for _, mode := range []TraceMode{Hutchinson, Exact} {
 		flow := tinyFlow(t, Config{Hidden: []int{8, 8}, Seed: 1, Trace: mode})
 		x := make([]float64, 2*16)

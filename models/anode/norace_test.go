@@ -1,0 +1,5 @@
+//go:build !race
+
+package anode
+
+const raceEnabled = false

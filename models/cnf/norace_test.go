@@ -1,0 +1,5 @@
+//go:build !race
+
+package cnf
+
+const raceEnabled = false
