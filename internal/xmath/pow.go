@@ -64,6 +64,15 @@ func (l Log) Pow(y float64) float64 {
 	return powSlow(l.x, y)
 }
 
+// 1/3 and 1/6 as double-doubles, and the rounding shifter.
+const (
+	third      = 0x1.5555555555555p-2
+	thirdLo    = 0x1.5555555555555p-56
+	sixth      = 0x1.5555555555555p-3
+	sixthLo    = 0x1.5555555555555p-57
+	roundShift = 0x1.8p52
+)
+
 // fastBound bounds the fast path's relative error divided by 1+|y|: log's
 // absolute error (about 2⁻⁸⁶) is scaled by y, exp adds about 2⁻⁸⁶.
 // TestFastPathErrorBound checks a margin of four below it.
@@ -132,9 +141,12 @@ func logDD(x float64) (hi, lo float64) {
 	// remainder; the rest of the series (≤ 2⁻³⁴) in double.
 	p3 := rh * s
 	p3e := math.FMA(rh, s, -p3) + rh*se
-	t3 := p3 / 3
-	t3e := (math.FMA(-3, t3, p3) + p3e) / 3
-	t4 := s * s * (-1.0/4 + rh*(1.0/5+rh*(-1.0/6+rh*(1.0/7+rh*(-1.0/8+rh*(1.0/9+rh*(-1.0/10)))))))
+	// ·(1/3) as a double-double product (no division on the critical path)
+	t3 := p3 * third
+	t3e := math.FMA(p3, third, -t3) + p3*thirdLo + p3e*third
+	// Estrin's scheme: shorter dependency chains than Horner's
+	s2 := s * s
+	t4 := s2 * ((-1.0/4 + rh*(1.0/5)) + s*(-1.0/6+rh*(1.0/7)) + s2*((-1.0/8+rh*(1.0/9))+s*(-1.0/10)))
 	a, ae := twoSum(rh, -0.5*s)
 	a, a3e := twoSum(a, t3)
 	// log(1+rh+rl) = log(1+rh) + rl·(1 − rh + rh²) + O(rl·rh³)
@@ -151,7 +163,8 @@ func logDD(x float64) (hi, lo float64) {
 
 // expDD returns exp(zh + zl) as (r + rl)·scale, scale a power of two.
 func expDD(zh, zl float64) (r, rl, scale float64) {
-	kk := math.Round(zh * (tableN / math.Ln2))
+	// round to an integer by adding and removing 1.5·2⁵²
+	kk := zh*(tableN/math.Ln2) + roundShift - roundShift
 	ki := int(kk)
 	// r = zh + zl − kk·ln2/128, renormalised so that |rlo| ≤ ulp(rh)/2
 	// r = zh − kk·expC1 (exact) − kk·expC2 (as kc + kce) − kk·expC3 + zl,
@@ -165,9 +178,9 @@ func expDD(zh, zl float64) (r, rl, scale float64) {
 	// rh³/6 in double-double, the rest of the series (≤ 2⁻³⁶) in double
 	p3 := rh * s
 	p3e := math.FMA(rh, s, -p3) + rh*se
-	t3 := p3 / 6
-	t3e := (math.FMA(-6, t3, p3) + p3e) / 6
-	t4 := s * s * (1.0/24 + rh*(1.0/120+rh*(1.0/720+rh*(1.0/5040+rh*(1.0/40320)))))
+	t3 := p3 * sixth
+	t3e := math.FMA(p3, sixth, -t3) + p3*sixthLo + p3e*sixth
+	t4 := s * s * ((1.0/24 + rh*(1.0/120)) + s*((1.0/720+rh*(1.0/5040))+s*(1.0/40320)))
 	pa, pae := twoSum(rh, 0.5*s)
 	pa, pa3e := twoSum(pa, t3)
 	// exp(rh+rlo) = exp(rh)·(1 + rlo + …): rlo·(1 + rh + rh²/2)
