@@ -24,7 +24,11 @@ type Options struct {
 
 	// FirstStep is the initial step size; zero selects it automatically
 	// (Hairer's algorithm). MinStep and MaxStep bound |h|; zero means no
-	// bound (MaxStep defaults to |t1 − t0|).
+	// bound (MaxStep defaults to |t1 − t0|). MinStep is a floor: a smaller
+	// step proposed by the controller (or the initial-step heuristic) is
+	// raised to it, and a step of MinStep that fails the error test ends
+	// the solve with ErrStepSizeTooSmall. Only the last step, clipped to
+	// land on t1, may be shorter.
 	FirstStep, MinStep, MaxStep float64
 
 	// MaxSteps bounds the number of attempted steps; zero means

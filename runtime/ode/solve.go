@@ -110,8 +110,13 @@ func (r *resolved) validate(n int, info MethodInfo) error {
 	return nil
 }
 
-// Stats returns the statistics of the last solve.
-func (s *Solver) Stats() Stats { return *s.p.stats }
+// Stats returns the statistics of the last solve (zero before the first).
+func (s *Solver) Stats() Stats {
+	if s.p.stats == nil {
+		return Stats{}
+	}
+	return *s.p.stats
+}
 
 // Method returns the solver's method.
 func (s *Solver) Method() MethodInfo { return s.info }
@@ -217,13 +222,23 @@ func (s *Solver) Solve(y0, ts []float64, sol *Solution) error {
 	if err != nil {
 		return s.fail(err, t, h)
 	}
+	if !s.info.Fixed && math.Abs(h) < p.hmin {
+		// MinStep is a floor, also for the automatic first step
+		h = dir * p.hmin
+	}
 	next := 1 // next save index
 	steps := 0
 	// Fixed-step methods walk the grid t0 + i·h (the last step lands on t1),
 	// computed by multiplication so rounding does not accumulate.
 	nFixed := 0
 	if s.info.Fixed {
-		nFixed = int(math.Ceil(span/p.opt.StepSize - 1e-9))
+		// counted in floating point: a tiny StepSize must not overflow
+		// int into a single step across the interval
+		nf := math.Ceil(span/p.opt.StepSize - 1e-9)
+		if nf > float64(p.opt.maxSteps) {
+			return s.fail(ErrMaxSteps, t, dir*p.opt.StepSize)
+		}
+		nFixed = int(nf)
 	}
 	for {
 		last := false
@@ -251,6 +266,13 @@ func (s *Solver) Solve(y0, ts []float64, sol *Solution) error {
 		if !accepted {
 			if math.IsNaN(hnext) || hnext == 0 {
 				return s.fail(ErrNonFinite, t, h)
+			}
+			if p.hmin > 0 && math.Abs(hnext) < p.hmin {
+				// the error test failed at the smallest step allowed
+				if math.Abs(h) <= p.hmin {
+					return s.fail(ErrStepSizeTooSmall, t, h)
+				}
+				hnext = dir * p.hmin
 			}
 			h = hnext
 			continue
@@ -305,6 +327,9 @@ func (s *Solver) Solve(y0, ts []float64, sol *Solution) error {
 			break
 		}
 		h = hnext
+		if !s.info.Fixed && math.Abs(h) < p.hmin {
+			h = dir * p.hmin
+		}
 	}
 	// keep s.y as the canonical buffer for the next solve
 	s.y, s.ynew = y, ynew

@@ -1,0 +1,80 @@
+package ode
+
+import (
+	"errors"
+	"math"
+	"testing"
+)
+
+// Regression tests for edge cases found in review: each failed before its
+// fix.
+
+// A fixed step so small that the step count overflows int must not turn
+// into a single step across the interval.
+func TestFixedStepCountOverflow(t *testing.T) {
+	grow := &Func{N: 1, F: func(_ float64, y, dy []float64) { dy[0] = y[0] }}
+	for _, m := range []string{"euler", "rk4", "abm4"} {
+		for _, maxSteps := range []int{0, -1} {
+			sol, err := Solve(grow, []float64{1}, []float64{0, 1}, &Options{Method: m, StepSize: 1e-300, MaxSteps: maxSteps})
+			if !errors.Is(err, ErrMaxSteps) {
+				t.Errorf("%s, MaxSteps %d, StepSize 1e-300: err = %v after %d steps (y = %v), want ErrMaxSteps",
+					m, maxSteps, err, sol.Stats.Accepted, sol.Y)
+			}
+		}
+		// 1e5 steps exactly fit the default limit
+		if _, err := Solve(grow, []float64{1}, []float64{0, 1}, &Options{Method: m, StepSize: 1e-5}); err != nil {
+			t.Errorf("%s with 1e5 steps: %v", m, err)
+		}
+	}
+}
+
+// Stats before any solve is the zero value, not a nil dereference.
+func TestSolverStatsBeforeSolve(t *testing.T) {
+	s, err := NewSolver(lorenz{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := s.Stats(); st != (Stats{}) {
+		t.Errorf("Stats before Solve = %+v, want zero", st)
+	}
+	var sol Solution
+	if err := s.Solve([]float64{1, 1, 1}, []float64{0, 1}, &sol); err != nil {
+		t.Fatal(err)
+	}
+	if s.Stats() != sol.Stats || s.Stats().NFE == 0 {
+		t.Errorf("Stats after Solve = %+v, solution's %+v", s.Stats(), sol.Stats)
+	}
+}
+
+// MinStep bounds the step from below: a smooth problem whose automatic
+// first step (or a step proposed after an accepted one) is below MinStep
+// is solved with steps of MinStep, not failed at t0.
+func TestMinStepIsAFloor(t *testing.T) {
+	osc := &Func{N: 2, F: func(_ float64, y, dy []float64) { dy[0], dy[1] = y[1], -y[0] }}
+	for _, m := range []string{"dopri5", "tsit5", "dop853", "bosh3", "adams", "rodas4", "rodas5p", "radau5", "auto"} {
+		// every automatic first step here is below 0.01 (adams, which
+		// starts at order 1, below 3e-4)
+		hmin := 0.05
+		if m == "adams" {
+			hmin = 1e-3
+		}
+		for _, dir := range []float64{1, -1} {
+			ts := []float64{0, dir * 10}
+			y0 := []float64{1, 0}
+			sol, err := Solve(osc, y0, ts, &Options{Method: m, MinStep: hmin, RTol: 1e-4, ATol: 1e-6, SaveSteps: true})
+			if err != nil {
+				t.Errorf("%s dir %g: MinStep 0.05 on a smooth problem: %v", m, dir, err)
+				continue
+			}
+			for i := 1; i+1 < len(sol.StepT); i++ { // the last step may be clipped
+				if h := math.Abs(sol.StepT[i] - sol.StepT[i-1]); h < hmin*(1-1e-12) {
+					t.Errorf("%s dir %g: step %d of size %g below MinStep", m, dir, i, h)
+					break
+				}
+			}
+			if e := math.Abs(sol.Y[1][0] - math.Cos(10)); e > 1e-2 {
+				t.Errorf("%s dir %g: y(10) error %.2e", m, dir, e)
+			}
+		}
+	}
+}
