@@ -22,6 +22,8 @@ var (
 	ErrGridMismatch  = errors.New("sde: steps do not fall on the Brownian grid")
 	ErrPaths         = errors.New("sde: number of paths must be positive")
 	ErrNoLevy        = errors.New("sde: method needs a Brownian path with Lévy area")
+	ErrReplica       = errors.New("sde: Replica returned no system or one of another shape")
+	ErrTooLarge      = errors.New("sde: too many paths × save times × components to hold")
 )
 
 // SolveError reports where a solve failed.

@@ -22,6 +22,10 @@ type Options struct {
 	// RTol and ATol are the tolerances of adaptive solves (zero: defaults).
 	RTol, ATol float64
 	// DtMin bounds adaptive steps from below (zero: 1e-12·|interval|).
+	// On a BrownianTree the bound is at least twice the tree's tolerance,
+	// the resolution below which the tree is no longer a Brownian path, so
+	// a tolerance that would need smaller steps fails with
+	// ErrStepSizeTooSmall instead of succeeding on a smoothed path.
 	DtMin float64
 	// MaxSteps bounds the number of attempted steps; zero means
 	// DefaultMaxSteps, negative means no limit.

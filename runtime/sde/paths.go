@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"reflect"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -48,7 +49,11 @@ func (e *Ensemble) At(k, p int) []float64 {
 // its own BrownianTree (seed derived from seed and the path index).
 //
 // sys is evaluated from several goroutines at once unless it implements
-// Replicator, in which case each goroutine gets its own replica.
+// Replicator, in which case each goroutine gets its own replica (a replica
+// that is nil or of another shape is an ErrReplica).
+//
+// The results take 8·len(ts)·Dim·paths bytes, twice that with KeepPaths;
+// a request too large to index is an ErrTooLarge.
 func SolvePaths(sys System, y0, ts []float64, paths int, seed uint64, opts *Options) (*Ensemble, error) {
 	if paths < 1 {
 		return nil, fmt.Errorf("%w (got %d)", ErrPaths, paths)
@@ -70,12 +75,28 @@ func SolvePaths(sys System, y0, ts []float64, paths int, seed uint64, opts *Opti
 		workers = runtime.GOMAXPROCS(0)
 	}
 	K := len(ts)
+	copies := 1
+	if o.KeepPaths {
+		copies = 2
+	}
+	if paths > maxValues/(K*n*copies) {
+		return nil, fmt.Errorf("%w: %d paths × %d save times × %d components", ErrTooLarge, paths, K, n)
+	}
+	// Workers never exceed the units of work they share.
+	units := paths
+	if !o.Adaptive {
+		units = (paths + ChunkPaths - 1) / ChunkPaths
+	}
+	systems, err := replicas(sys, min(workers, units))
+	if err != nil {
+		return nil, err
+	}
 	all := make([]float64, K*n*paths) // all[(k*n+i)*paths+p]
 	e := &Ensemble{T: append([]float64(nil), ts...), N: n, Paths: paths}
 	if o.Adaptive {
-		err = solvePathsAdaptive(sys, proto, y0, ts, paths, seed, workers, all, &e.Stats)
+		err = solvePathsAdaptive(systems, proto, y0, ts, paths, seed, all, &e.Stats)
 	} else {
-		err = solvePathsFixed(sys, proto, y0, ts, paths, seed, workers, all, &e.Stats)
+		err = solvePathsFixed(systems, proto, y0, ts, paths, seed, all, &e.Stats)
 	}
 	if err != nil {
 		return nil, err
@@ -105,6 +126,41 @@ func SolvePaths(sys System, y0, ts []float64, paths int, seed uint64, opts *Opti
 		e.Q05[k][i], e.Q50[k][i], e.Q95[k][i] = q[0], q[1], q[2]
 	})
 	return e, nil
+}
+
+// maxValues bounds the float64 values SolvePaths holds, so that sizes and
+// byte counts cannot overflow an int.
+const maxValues = math.MaxInt / 16
+
+// replicas returns one system per worker goroutine (sys itself unless it
+// is a Replicator), checking that each replica has sys's shape: a bad
+// replica is an error here rather than a crash in a worker goroutine.
+func replicas(sys System, workers int) ([]System, error) {
+	out := make([]System, workers)
+	for w := range out {
+		r := replicaOf(sys)
+		if isNil(r) {
+			return nil, fmt.Errorf("%w: %T.Replica returned nil", ErrReplica, sys)
+		}
+		if r.Dim() != sys.Dim() || r.NoiseDim() != sys.NoiseDim() || r.Noise() != sys.Noise() {
+			return nil, fmt.Errorf("%w: %T.Replica returned Dim %d, NoiseDim %d, %v noise for Dim %d, NoiseDim %d, %v noise",
+				ErrReplica, sys, r.Dim(), r.NoiseDim(), r.Noise(), sys.Dim(), sys.NoiseDim(), sys.Noise())
+		}
+		out[w] = r
+	}
+	return out, nil
+}
+
+// isNil reports whether s is nil or a nil pointer, map, func or slice.
+func isNil(s System) bool {
+	if s == nil {
+		return true
+	}
+	switch v := reflect.ValueOf(s); v.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Func, reflect.Slice, reflect.Interface, reflect.Chan:
+		return v.IsNil()
+	}
+	return false
 }
 
 func grid2(a, b int) [][]float64 {
@@ -162,20 +218,23 @@ func (f *firstError) get() error {
 	return f.err
 }
 
-func solvePathsAdaptive(sys System, proto *Solver, y0, ts []float64, paths int, seed uint64, workers int, all []float64, st *Stats) error {
+func solvePathsAdaptive(systems []System, proto *Solver, y0, ts []float64, paths int, seed uint64, all []float64, st *Stats) error {
 	n, K := len(y0), len(ts)
 	var fe firstError
 	var mu sync.Mutex
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	if workers > paths {
-		workers = paths
+	solvers := make([]*Solver, len(systems))
+	for w, sys := range systems {
+		var err error
+		if solvers[w], err = NewSolver(sys, &proto.o); err != nil {
+			return fmt.Errorf("%w: %w", ErrReplica, err)
+		}
 	}
-	for w := 0; w < workers; w++ {
+	for _, s := range solvers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s, _ := NewSolver(replicaOf(sys), &proto.o)
 			sol := new(Solution)
 			var local Stats
 			var tree *BrownianTree
@@ -242,7 +301,7 @@ func planSteps(ts []float64, dt float64) []stepPlan {
 	return plan
 }
 
-func solvePathsFixed(sys System, proto *Solver, y0, ts []float64, paths int, seed uint64, workers int, all []float64, st *Stats) error {
+func solvePathsFixed(systems []System, proto *Solver, y0, ts []float64, paths int, seed uint64, all []float64, st *Stats) error {
 	dt := proto.o.Dt
 	if dt == 0 {
 		dt = (ts[len(ts)-1] - ts[0]) / 1000
@@ -252,18 +311,15 @@ func solvePathsFixed(sys System, proto *Solver, y0, ts []float64, paths int, see
 		return &SolveError{Method: proto.info.Name, T: ts[0], H: dt, Path: 0, Err: ErrMaxSteps}
 	}
 	chunks := (paths + ChunkPaths - 1) / ChunkPaths
-	if workers > chunks {
-		workers = chunks
-	}
 	var fe firstError
 	var mu sync.Mutex
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
+	for _, sys := range systems {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			cw := newChunkWorker(replicaOf(sys), proto)
+			cw := newChunkWorker(sys, proto)
 			for !fe.stop.Load() {
 				c := int(next.Add(1) - 1)
 				if c >= chunks {

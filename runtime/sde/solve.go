@@ -255,6 +255,13 @@ func (s *Solver) adaptive(ts []float64, h float64, lp LevyPath, bm BrownianPath,
 	if hmin <= 0 {
 		hmin = 1e-12 * span
 	}
+	if tr, ok := bm.(*BrownianTree); ok {
+		// Below its tolerance the tree is the smooth conditional mean, not
+		// a Brownian path: step doubling there would measure the error of
+		// a different problem and accept it. Both half steps must resolve
+		// the path.
+		hmin = math.Max(hmin, 2*tr.tol)
+	}
 	expo := -1 / (s.info.StrongOrder + 0.5)
 	t := ts[0]
 	attempts := 0

@@ -1,0 +1,79 @@
+package sde
+
+import (
+	"errors"
+	"math"
+	"testing"
+)
+
+// nilReplica hands out no replica at all.
+type nilReplica struct{ lorenz }
+
+func (*nilReplica) Replica() System { return nil }
+
+// typedNilReplica hands out a nil pointer of its own type.
+type typedNilReplica struct{ lorenz }
+
+func (*typedNilReplica) Replica() System { return (*typedNilReplica)(nil) }
+
+// shapeReplica hands out a system of another dimension.
+type shapeReplica struct{ lorenz }
+
+func (*shapeReplica) Replica() System { return gbm([]float64{0.1}, []float64{0.2}, false) }
+
+// TestSolvePathsBadReplica: a Replicator that returns nil or a system of
+// another shape is reported as an error before any goroutine starts,
+// instead of crashing the process from a worker goroutine.
+func TestSolvePathsBadReplica(t *testing.T) {
+	for _, sys := range []System{&nilReplica{*newLorenz()}, &typedNilReplica{*newLorenz()}, &shapeReplica{*newLorenz()}} {
+		for _, o := range []*Options{
+			{Dt: 0.01, Workers: 2},
+			{Dt: 0.01, Workers: 2, Method: MethodHeun, Adaptive: true},
+		} {
+			e, err := SolvePaths(sys, []float64{1, 1, 1}, []float64{0, 0.1}, 10, 3, o)
+			if !errors.Is(err, ErrReplica) || e != nil {
+				t.Errorf("%T adaptive=%v: got (%v, %v), want ErrReplica", sys, o.Adaptive, e, err)
+			}
+		}
+	}
+}
+
+// TestAdaptiveRespectsTreeResolution: below its tolerance a BrownianTree
+// is the smooth conditional mean, not a Brownian path, so step doubling
+// there measures nothing about the SDE's error. A tolerance that needs
+// steps below the tree's resolution must fail with ErrStepSizeTooSmall,
+// not report success on a path with the small-scale noise missing.
+func TestAdaptiveRespectsTreeResolution(t *testing.T) {
+	sys := gbm([]float64{0.1}, []float64{0.8}, false)
+	for _, method := range []string{MethodSRIW1, MethodMilstein, MethodHeun} {
+		tree := NewBrownianTree(0, 1, 1, 5, 1.0/(1<<12))
+		sol, err := Solve(sys, []float64{1}, []float64{0, 1}, tree, &Options{Method: method, Adaptive: true, RTol: 1e-10, ATol: 1e-12})
+		if !errors.Is(err, ErrStepSizeTooSmall) {
+			t.Errorf("%s: err = %v (stats %+v), want ErrStepSizeTooSmall", method, err, sol.Stats)
+			continue
+		}
+		var se *SolveError
+		if !errors.As(err, &se) || se.H < tree.Tol()*(1-1e-12) || math.IsNaN(se.T) {
+			t.Errorf("%s: %v: want the failing step (h ≥ tol %g) and its time", method, err, tree.Tol())
+		}
+	}
+	// A tolerance the tree resolves is still met.
+	tree := NewBrownianTree(0, 1, 1, 5, 1.0/(1<<12))
+	if _, err := Solve(sys, []float64{1}, []float64{0, 1}, tree, &Options{Method: MethodSRIW1, Adaptive: true, RTol: 1e-3}); err != nil {
+		t.Errorf("rtol 1e-3 on a tree of tol 2^-12: %v", err)
+	}
+}
+
+// TestSolvePathsTooLarge: a request whose results cannot be indexed is a
+// clear error, not a runtime panic from make.
+func TestSolvePathsTooLarge(t *testing.T) {
+	sys := gbm([]float64{0.1}, []float64{0.2}, false)
+	ts := make([]float64, 1<<20)
+	for i := range ts {
+		ts[i] = float64(i)
+	}
+	_, err := SolvePaths(sys, []float64{1}, ts, math.MaxInt/(1<<18), 1, &Options{Dt: 1})
+	if !errors.Is(err, ErrTooLarge) {
+		t.Errorf("err = %v, want ErrTooLarge", err)
+	}
+}
