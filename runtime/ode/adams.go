@@ -236,7 +236,17 @@ func (a *adams) step(t float64, y []float64, h float64, ynew []float64) (bool, f
 	y1, pm1, pm2 := phi[1][:nd], phi[max(k, 1)][:nd], phi[max(km1, 1)][:nd]
 	ypn, prn := a.yp[:nd], pr[:nd]
 	for l, yl := range y[:nd] {
-		r := 1 / (atol[l] + rtol*math.Max(math.Abs(yl), math.Abs(prn[l])))
+		wl := atol[l] + rtol*math.Max(math.Abs(yl), math.Abs(prn[l]))
+		if wl == 0 {
+			// zero weight (pure relative control at y = 0): see scaledErr
+			d := ypn[l] - y1[l]
+			dl, x1, x2 := scaledErr(d, 0), scaledErr(pm1[l]+d, 0), scaledErr(pm2[l]+d, 0)
+			s0 += dl * dl
+			s1 += x1 * x1
+			s2 += x2 * x2
+			continue
+		}
+		r := 1 / wl
 		dl := (ypn[l] - y1[l]) * r
 		s0 += dl * dl
 		x := pm1[l]*r + dl

@@ -84,8 +84,9 @@ func (d *dop853Stepper) step(t float64, y []float64, h float64, ynew []float64) 
 		for _, c := range dop853E {
 			e5 += c.a * k[c.j][i]
 		}
-		err3 += (e3 / sk) * (e3 / sk)
-		err5 += (e5 / sk) * (e5 / sk)
+		q3, q5 := scaledErr(e3, sk), scaledErr(e5, sk)
+		err3 += q3 * q3
+		err5 += q5 * q5
 	}
 	deno := err5 + 0.01*err3
 	if deno <= 0 {

@@ -92,6 +92,17 @@ func (r *rkStepper) stepDopri5(t float64, y []float64, h float64, ynew []float64
 		s += q * q
 	}
 	err := math.Sqrt(s / float64(nd))
+	if err != err && p.opt.zeroATol {
+		// 0/0 from a zero weight (see scaledErr): redo the sum safely
+		// (kept out of the loop above, which runs every step)
+		s = 0
+		for i := range atol {
+			e := (dpE1*k1[i] + dpE3*k3[i] + dpE4*k4[i] + dpE5*k5[i] + dpE6*k6[i] + dpE7*k7[i]) * h
+			q := scaledErr(e, atol[i]+rtol*math.Max(math.Abs(y[i]), math.Abs(ynew[i])))
+			s += q * q
+		}
+		err = math.Sqrt(s / float64(nd))
+	}
 	return r.control(t, y, h, ynew, err)
 }
 

@@ -72,6 +72,7 @@ type Event struct {
 type resolved struct {
 	Options
 	atol     []float64 // length n
+	zeroATol bool      // some atol[i] is 0: error weights can be 0
 	rtol     float64
 	maxSteps int
 	normDims int
@@ -99,6 +100,11 @@ func (o *Options) resolve(n int) resolved {
 		}
 		for i := range r.atol {
 			r.atol[i] = a
+		}
+	}
+	for _, a := range r.atol {
+		if a == 0 {
+			r.zeroATol = true
 		}
 	}
 	switch {

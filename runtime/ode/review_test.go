@@ -78,3 +78,38 @@ func TestMinStepIsAFloor(t *testing.T) {
 		}
 	}
 }
+
+// Pure relative error control (ATolVec entries 0): a component that is
+// exactly zero, or that starts at zero and crosses it, has a zero error
+// weight somewhere; 0/0 must count as no error, not as NaN.
+func TestZeroATolPureRelative(t *testing.T) {
+	decay := &Func{N: 2, F: func(_ float64, y, dy []float64) { dy[0], dy[1] = -y[0], -y[1] }}
+	osc := &Func{N: 2, F: func(_ float64, y, dy []float64) { dy[0], dy[1] = y[1], -y[0] }}
+	for _, m := range []string{"dopri5", "tsit5", "bosh3", "dop853", "adams", "rodas4", "rodas5p", "auto"} {
+		o := &Options{Method: m, RTol: 1e-7, ATolVec: []float64{0, 0}}
+		// y1 ≡ 0
+		sol, err := Solve(decay, []float64{1, 0}, []float64{0, 2}, o)
+		if err != nil {
+			t.Errorf("%s, a component ≡ 0: %v", m, err)
+		} else if e := math.Abs(sol.Y[1][0]/math.Exp(-2) - 1); e > 1e-5 || sol.Y[1][1] != 0 {
+			t.Errorf("%s, a component ≡ 0: y(2) = %v, relative error of y0 %.2e", m, sol.Y[1], e)
+		}
+		// y = (cos t, −sin t): y1 starts at 0, both cross zero
+		for _, dir := range []float64{1, -1} {
+			sol, err = Solve(osc, []float64{1, 0}, []float64{0, dir * 10}, o)
+			if err != nil {
+				t.Errorf("%s, crossing zero (dir %g): %v", m, dir, err)
+				continue
+			}
+			if e := math.Abs(sol.Y[1][0]-math.Cos(10)) + math.Abs(sol.Y[1][1]+dir*math.Sin(10)); e > 1e-5 {
+				t.Errorf("%s, crossing zero (dir %g): error %.2e", m, dir, e)
+			}
+		}
+	}
+	// RADAU5 scales by |y| at the step's start only, so a zero weight at a
+	// nonzero derivative can never be met: rejected up front, as Hairer's
+	// code does.
+	if _, err := Solve(osc, []float64{1, 0}, []float64{0, 1}, &Options{Method: "radau5", ATolVec: []float64{1e-9, 0}}); err == nil {
+		t.Error("radau5 with a zero atol: no error")
+	}
+}

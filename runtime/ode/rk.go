@@ -143,7 +143,13 @@ func initialStep(p *problem, t0 float64, y0, f0 []float64, order int, y1, f1 []f
 	nd := p.opt.normDims
 	dnf, dny := 0.0, 0.0
 	for i := 0; i < nd; i++ {
+		// a component with weight 0 (atol 0 and y0 = 0) has no scale at
+		// t0: it cannot guide the first step, and the error control of
+		// the steps (where max(|y|, |ynew|) > 0) takes care of it
 		sk := p.opt.atol[i] + rtol*math.Abs(y0[i])
+		if sk == 0 {
+			continue
+		}
 		dnf += (f0[i] / sk) * (f0[i] / sk)
 		dny += (y0[i] / sk) * (y0[i] / sk)
 	}
@@ -162,6 +168,9 @@ func initialStep(p *problem, t0 float64, y0, f0 []float64, order int, y1, f1 []f
 	der2 := 0.0
 	for i := 0; i < nd; i++ {
 		sk := p.opt.atol[i] + rtol*math.Abs(y0[i])
+		if sk == 0 {
+			continue
+		}
 		d := (f1[i] - f0[i]) / sk
 		der2 += d * d
 	}

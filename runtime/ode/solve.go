@@ -92,6 +92,12 @@ func (r *resolved) validate(n int, info MethodInfo) error {
 	if r.MaxStep > 0 && r.MinStep > r.MaxStep {
 		return bad("MinStep %g exceeds MaxStep %g", r.MinStep, r.MaxStep)
 	}
+	if info.Name == "radau5" && r.zeroATol {
+		// RADAU5 weights errors by |y| at the step's start only, so a
+		// component at 0 with weight 0 could never take a step; Hairer's
+		// code rejects atol ≤ 0 too
+		return bad("method radau5 needs every absolute tolerance positive (ATolVec has a 0)")
+	}
 	if info.Fixed {
 		if !(r.StepSize > 0) || math.IsInf(r.StepSize, 0) {
 			return bad("method %s is fixed-step: set Options.StepSize > 0", info.Name)

@@ -57,10 +57,25 @@ func (p *problem) errNorm(e, y, ynew []float64) float64 {
 	s := 0.0
 	for i := range e {
 		sk := atol[i] + rtol*math.Max(math.Abs(y[i]), math.Abs(ynew[i]))
-		r := e[i] / sk
+		r := scaledErr(e[i], sk)
 		s += r * r
 	}
 	return math.Sqrt(s / float64(nd))
+}
+
+// scaledErr returns e/sk for an error weight sk ≥ 0, with 0/0 = 0: under
+// pure relative control (an ATolVec entry of 0) a component that is zero
+// at both ends of a step has weight 0, and no error there is no error,
+// not NaN; a nonzero (or NaN) error against weight 0 is infinite, so the
+// step is rejected.
+func scaledErr(e, sk float64) float64 {
+	if sk == 0 {
+		if e == 0 {
+			return 0
+		}
+		return math.Inf(1)
+	}
+	return e / sk
 }
 
 // stepper is one integration method's state machine. The driver owns time,
