@@ -52,7 +52,7 @@ type Options struct {
 	Events []Event
 
 	// NormDims, when positive, restricts error control to the first
-	// NormDims components (torchdiffeq's "seminorm"): the rest are
+	// NormDims components (at most the dimension) (torchdiffeq's "seminorm"): the rest are
 	// integrated but never shrink the step. Adjoint methods use it to
 	// exclude parameter-gradient components.
 	NormDims int

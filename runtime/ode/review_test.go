@@ -113,3 +113,57 @@ func TestZeroATolPureRelative(t *testing.T) {
 		t.Error("radau5 with a zero atol: no error")
 	}
 }
+
+// A failed solve leaves in the Solution only what it computed: the save
+// times it reached, with their states, and TEnd where it stopped; no rows
+// left over from an earlier solve into the same Solution.
+func TestFailedSolveTruncatesSolution(t *testing.T) {
+	nanAfter := &Func{N: 1, F: func(tt float64, y, dy []float64) {
+		dy[0] = 1
+		if tt > 0.5 {
+			dy[0] = math.NaN()
+		}
+	}}
+	ts := []float64{0, 0.25, 0.75, 1}
+	for _, c := range []struct {
+		m    string
+		step float64
+	}{{"dopri5", 0}, {"adams", 0}, {"rodas5p", 0}, {"rk4", 0.05}} {
+		s, err := NewSolver(nanAfter, &Options{Method: c.m, StepSize: c.step})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sol Solution
+		// a good solve first, to fill the Solution's rows
+		if err := s.Solve([]float64{7}, []float64{0, 0.1, 0.2, 0.3}, &sol); err != nil {
+			t.Fatal(err)
+		}
+		err = s.Solve([]float64{0}, ts, &sol)
+		var se *SolveError
+		if !errors.As(err, &se) {
+			t.Fatalf("%s: err = %v, want a SolveError", c.m, err)
+		}
+		if len(sol.T) != 2 || len(sol.Y) != 2 || sol.T[1] != 0.25 {
+			t.Errorf("%s: after failing at t=%g the solution keeps T = %v (%d states), want [0 0.25]", c.m, se.T, sol.T, len(sol.Y))
+		} else if math.Abs(sol.Y[1][0]-0.25) > 1e-12 || sol.Y[0][0] != 0 {
+			t.Errorf("%s: Y = %v, want [[0] [0.25]]", c.m, sol.Y)
+		}
+		if sol.TEnd != se.T || sol.Terminated {
+			t.Errorf("%s: TEnd = %g (terminated %v), want the failure time %g", c.m, sol.TEnd, sol.Terminated, se.T)
+		}
+	}
+}
+
+// NormDims outside [0, Dim] is a mistake, reported rather than ignored.
+func TestNormDimsValidated(t *testing.T) {
+	for _, nd := range []int{-1, 4} {
+		if _, err := NewSolver(lorenz{}, &Options{NormDims: nd}); err == nil {
+			t.Errorf("NormDims %d for dimension 3: no error", nd)
+		}
+	}
+	for _, nd := range []int{0, 1, 3} {
+		if _, err := NewSolver(lorenz{}, &Options{NormDims: nd}); err != nil {
+			t.Errorf("NormDims %d: %v", nd, err)
+		}
+	}
+}

@@ -25,7 +25,8 @@ type EventHit struct {
 // Solution is the result of a solve.
 type Solution struct {
 	// T are the save times (the ts passed to Solve, possibly cut short by a
-	// terminal event) and Y[i] the state at T[i].
+	// terminal event or, with the error returned, by a failure) and Y[i]
+	// the state at T[i].
 	T []float64
 	Y [][]float64
 
@@ -35,7 +36,8 @@ type Solution struct {
 
 	Events []EventHit
 	// Terminated is true when a terminal event stopped the solve; TEnd is
-	// then the event time, otherwise the last save time.
+	// then the event time, after a failure the time reached, otherwise the
+	// last save time.
 	Terminated bool
 	TEnd       float64
 

@@ -89,6 +89,9 @@ func (r *resolved) validate(n int, info MethodInfo) error {
 	if r.MinStep < 0 || r.MaxStep < 0 || r.FirstStep < 0 || math.IsNaN(r.MinStep+r.MaxStep+r.FirstStep) {
 		return bad("FirstStep, MinStep and MaxStep must be non-negative (the direction comes from ts)")
 	}
+	if r.NormDims < 0 || r.NormDims > n {
+		return bad("NormDims = %d outside [0, %d] (0 means every component)", r.NormDims, n)
+	}
 	if r.MaxStep > 0 && r.MinStep > r.MaxStep {
 		return bad("MinStep %g exceeds MaxStep %g", r.MinStep, r.MaxStep)
 	}
@@ -224,15 +227,15 @@ func (s *Solver) Solve(y0, ts []float64, sol *Solution) error {
 		s.gOld[i] = e.Func(t, y)
 	}
 
+	next := 1 // next save index
 	h, err := s.st.init(p, t, y)
 	if err != nil {
-		return s.fail(err, t, h)
+		return s.failed(sol, next, err, t, h)
 	}
 	if !s.info.Fixed && math.Abs(h) < p.hmin {
 		// MinStep is a floor, also for the automatic first step
 		h = dir * p.hmin
 	}
-	next := 1 // next save index
 	steps := 0
 	// Fixed-step methods walk the grid t0 + i·h (the last step lands on t1),
 	// computed by multiplication so rounding does not accumulate.
@@ -242,7 +245,7 @@ func (s *Solver) Solve(y0, ts []float64, sol *Solution) error {
 		// int into a single step across the interval
 		nf := math.Ceil(span/p.opt.StepSize - 1e-9)
 		if nf > float64(p.opt.maxSteps) {
-			return s.fail(ErrMaxSteps, t, dir*p.opt.StepSize)
+			return s.failed(sol, next, ErrMaxSteps, t, dir*p.opt.StepSize)
 		}
 		nFixed = int(nf)
 	}
@@ -259,24 +262,24 @@ func (s *Solver) Solve(y0, ts []float64, sol *Solution) error {
 			h, last = p.t1-t, true
 		}
 		if !s.info.Fixed && (0.1*math.Abs(h) <= math.Abs(t)*uround || (!last && math.Abs(h) < p.hmin)) {
-			return s.fail(ErrStepSizeTooSmall, t, h)
+			return s.failed(sol, next, ErrStepSizeTooSmall, t, h)
 		}
 		if steps >= p.opt.maxSteps {
-			return s.fail(ErrMaxSteps, t, h)
+			return s.failed(sol, next, ErrMaxSteps, t, h)
 		}
 		steps++
 		accepted, hnext, err := s.st.step(t, y, h, ynew)
 		if err != nil {
-			return s.fail(err, t, h)
+			return s.failed(sol, next, err, t, h)
 		}
 		if !accepted {
 			if math.IsNaN(hnext) || hnext == 0 {
-				return s.fail(ErrNonFinite, t, h)
+				return s.failed(sol, next, ErrNonFinite, t, h)
 			}
 			if p.hmin > 0 && math.Abs(hnext) < p.hmin {
 				// the error test failed at the smallest step allowed
 				if math.Abs(h) <= p.hmin {
-					return s.fail(ErrStepSizeTooSmall, t, h)
+					return s.failed(sol, next, ErrStepSizeTooSmall, t, h)
 				}
 				hnext = dir * p.hmin
 			}
@@ -290,7 +293,7 @@ func (s *Solver) Solve(y0, ts []float64, sol *Solution) error {
 		for i, v := range ynew {
 			if math.IsNaN(v) || math.IsInf(v, 0) {
 				_ = i
-				return s.fail(ErrNonFinite, t, h)
+				return s.failed(sol, next, ErrNonFinite, t, h)
 			}
 		}
 		if dw != nil {
@@ -356,6 +359,15 @@ func (s *Solver) saveStep(sol *Solution, t float64, y []float64) {
 		sol.StepY = append(sol.StepY, nil)
 	}
 	sol.StepY[k] = append([]float64(nil), y...)
+}
+
+// failed ends a solve that cannot proceed at t: the solution keeps the
+// save times it reached (none of an earlier solve's rows), and TEnd is t.
+func (s *Solver) failed(sol *Solution, next int, err error, t, h float64) error {
+	sol.T = sol.T[:next]
+	sol.Y = sol.Y[:next]
+	sol.TEnd = t
+	return s.fail(err, t, h)
 }
 
 func (s *Solver) fail(err error, t, h float64) error {
