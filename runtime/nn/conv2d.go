@@ -30,7 +30,10 @@ type Conv2d struct {
 // bias. It panics if the output would be empty.
 func NewConv2d(inC, outC, h, w, k, stride, pad int, rng *rand.Rand) *Conv2d {
 	c := &Conv2d{InC: inC, OutC: outC, H: h, W: w, KH: k, KW: k, Stride: stride, Pad: pad}
-	if inC <= 0 || outC <= 0 || k <= 0 || stride <= 0 || pad < 0 || c.OutH() <= 0 || c.OutW() <= 0 {
+	// h+2·pad ≥ k is checked on its own: Go's division truncates toward
+	// zero, so OutH is 1, not ≤ 0, when the kernel overhangs the padded
+	// input by less than the stride.
+	if inC <= 0 || outC <= 0 || k <= 0 || stride <= 0 || pad < 0 || h+2*pad < k || w+2*pad < k || c.OutH() <= 0 || c.OutW() <= 0 {
 		panic(fmt.Sprintf("nn: NewConv2d(in %d, out %d, %dx%d, k %d, stride %d, pad %d): invalid shape", inC, outC, h, w, k, stride, pad))
 	}
 	c.SetParams(make([]float64, outC*inC*k*k+outC))

@@ -63,5 +63,6 @@
 // version, then the raw little-endian data), so Python can read them with
 // safetensors.torch.load_file. Sequential names its tensors as PyTorch's
 // nn.Sequential state_dict does ("0.weight", "0.bias", "2.weight", …).
-// Saves are atomic; loads check every name and shape.
+// Saves are atomic; loads check every name and shape, refuse duplicate
+// names, and refuse NaN and Inf values.
 package nn

@@ -84,10 +84,12 @@ func (n *GroupNorm) Forward(x, y []float64, b int) {
 			for c := 0; c < cg; c++ {
 				ch := g*cg + c
 				a := n.Gamma[ch] * rstd
-				sh := n.Beta[ch] - a*mean
+				be := n.Beta[ch]
 				o := off + c*n.S
+				// (v − μ) first, as PyTorch does: folding μ into the shift
+				// (a·v + (β − a·μ)) cancels catastrophically when |μ| ≫ σ.
 				for i, v := range x[o : o+n.S] {
-					y[o+i] = a*v + sh
+					y[o+i] = a*(v-mean) + be
 				}
 			}
 		}
@@ -170,10 +172,10 @@ func (n *GroupNorm) JVP(x, dx, y, dy []float64, b int) {
 				ch := g*cg + c
 				gam := n.Gamma[ch]
 				a := gam * rstd
-				sh := n.Beta[ch] - a*mean // as Forward, so y is bit-identical
+				be := n.Beta[ch]
 				o := off + c*n.S
 				for i, v := range x[o : o+n.S] {
-					y[o+i] = a*v + sh
+					y[o+i] = a*(v-mean) + be // as Forward, so y is bit-identical
 					dy[o+i] = gam * project(rstd, dx[o+i], (v-mean)*rstd, mdx, mxdx)
 				}
 			}

@@ -14,8 +14,9 @@ type StatefulOptimizer interface {
 	State() []Tensor
 	// SetState restores what State returned, for numParams parameters.
 	// An empty state means a fresh optimiser (as after Reset). A tensor
-	// of the wrong size, or an incomplete state, is an error wrapping
-	// ErrMismatch and leaves the optimiser unchanged.
+	// of the wrong size, an incomplete state, or a tensor that is not
+	// part of this optimiser's state (another optimiser's) is an error
+	// wrapping ErrMismatch and leaves the optimiser unchanged.
 	SetState(ts []Tensor, numParams int) error
 }
 
@@ -27,6 +28,22 @@ var (
 
 func stateTensor(name string, v []float64) Tensor {
 	return Tensor{Name: name, Shape: []int{len(v)}, Data: append([]float64(nil), v...)}
+}
+
+// checkStateNames refuses tensors that are not part of this optimiser's
+// state, such as another optimiser's: restoring only the names it knows
+// would silently start afresh or read a foreign buffer as its own.
+func checkStateNames(opt string, ts []Tensor, names ...string) error {
+	for _, t := range ts {
+		known := false
+		for _, n := range names {
+			known = known || t.Name == n
+		}
+		if !known {
+			return fmt.Errorf("%w: %s state has no tensor %q (it holds %v)", ErrMismatch, opt, t.Name, names)
+		}
+	}
+	return nil
 }
 
 // restoreState copies the tensor called name into a fresh slice of n
@@ -54,6 +71,9 @@ func (o *SGD) State() []Tensor {
 
 // SetState restores SGD's momentum buffer.
 func (o *SGD) SetState(ts []Tensor, n int) error {
+	if err := checkStateNames("SGD", ts, "momentum_buffer"); err != nil {
+		return err
+	}
 	b, err := restoreState(ts, "momentum_buffer", n)
 	if err != nil {
 		return err
@@ -72,6 +92,9 @@ func (o *RMSprop) State() []Tensor {
 
 // SetState restores RMSprop's running averages.
 func (o *RMSprop) SetState(ts []Tensor, n int) error {
+	if err := checkStateNames("RMSprop", ts, "square_avg", "momentum_buffer"); err != nil {
+		return err
+	}
 	sq, err := restoreState(ts, "square_avg", n)
 	if err != nil {
 		return err
@@ -98,6 +121,9 @@ func (o *Adam) State() []Tensor {
 
 // SetState restores Adam's moments and step count.
 func (o *Adam) SetState(ts []Tensor, n int) error {
+	if err := checkStateNames("Adam", ts, "exp_avg", "exp_avg_sq", "step"); err != nil {
+		return err
+	}
 	m, err := restoreState(ts, "exp_avg", n)
 	if err != nil {
 		return err

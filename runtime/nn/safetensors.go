@@ -133,8 +133,9 @@ func shapeSize(shape []int) int {
 
 // DecodeSafetensors parses a safetensors buffer of F64 tensors. Tensors are
 // returned in the order of their data offsets. Any inconsistency (short
-// buffer, bad JSON, other dtype, offsets that overlap, leave holes or run
-// past the end, shape/size disagreement) is an ErrCorrupt naming it.
+// buffer, bad JSON, a name given twice, bytes after the header other than
+// padding, other dtype, offsets that overlap, leave holes or run past the
+// end, shape/size disagreement) is an ErrCorrupt naming it.
 func DecodeSafetensors(buf []byte) ([]Tensor, map[string]string, error) {
 	if len(buf) < 8 {
 		return nil, nil, fmt.Errorf("%w: %d bytes, shorter than the 8-byte header length", ErrCorrupt, len(buf))
@@ -145,24 +146,26 @@ func DecodeSafetensors(buf []byte) ([]Tensor, map[string]string, error) {
 	}
 	hj := buf[8 : 8+hl]
 	data := buf[8+hl:]
-	var raw map[string]json.RawMessage
-	dec := json.NewDecoder(bytes.NewReader(hj))
-	if err := dec.Decode(&raw); err != nil {
-		return nil, nil, fmt.Errorf("%w: header is not a JSON object: %v", ErrCorrupt, err)
+	keys, raw, err := headerObject(hj)
+	if err != nil {
+		return nil, nil, err
 	}
 	var meta map[string]string
 	if m, ok := raw["__metadata__"]; ok {
 		if err := json.Unmarshal(m, &meta); err != nil {
 			return nil, nil, fmt.Errorf("%w: __metadata__ is not an object of strings: %v", ErrCorrupt, err)
 		}
-		delete(raw, "__metadata__")
 	}
 	type entry struct {
 		name string
 		headerEntry
 	}
 	entries := make([]entry, 0, len(raw))
-	for name, r := range raw {
+	for _, name := range keys {
+		if name == "__metadata__" {
+			continue
+		}
+		r := raw[name]
 		var e headerEntry
 		d := json.NewDecoder(bytes.NewReader(r))
 		d.DisallowUnknownFields()
@@ -207,6 +210,51 @@ func DecodeSafetensors(buf []byte) ([]Tensor, map[string]string, error) {
 		return nil, nil, fmt.Errorf("%w: tensors cover %d bytes of data but the file holds %d", ErrCorrupt, pos, len(data))
 	}
 	return ts, meta, nil
+}
+
+// headerObject parses the JSON header: one object, then only the spaces
+// safetensors pads it with. It returns the keys in file order and their
+// raw values; a key given twice is an error (encoding/json would keep the
+// last silently).
+func headerObject(hj []byte) ([]string, map[string]json.RawMessage, error) {
+	dec := json.NewDecoder(bytes.NewReader(hj))
+	notObject := func(err error) error {
+		return fmt.Errorf("%w: header is not a JSON object: %v", ErrCorrupt, err)
+	}
+	if tok, err := dec.Token(); err != nil {
+		return nil, nil, notObject(err)
+	} else if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return nil, nil, notObject(fmt.Errorf("starts with %v", tok))
+	}
+	var keys []string
+	raw := map[string]json.RawMessage{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, nil, notObject(err)
+		}
+		key, ok := tok.(string)
+		if !ok {
+			return nil, nil, notObject(fmt.Errorf("key %v", tok))
+		}
+		if _, dup := raw[key]; dup {
+			return nil, nil, fmt.Errorf("%w: duplicate tensor name %q in the header", ErrCorrupt, key)
+		}
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, nil, notObject(err)
+		}
+		keys = append(keys, key)
+		raw[key] = v
+	}
+	if _, err := dec.Token(); err != nil { // the closing brace
+		return nil, nil, notObject(err)
+	}
+	rest := hj[dec.InputOffset():]
+	if len(bytes.TrimRight(rest, " \t\r\n")) != 0 {
+		return nil, nil, fmt.Errorf("%w: %d bytes after the JSON header that are not padding", ErrCorrupt, len(rest))
+	}
+	return keys, raw, nil
 }
 
 // WriteFileAtomic writes data to path so that the file is either the old
@@ -274,7 +322,8 @@ func LoadParams(path string, m Module) (map[string]string, error) {
 }
 
 // AssignTensors copies ts into m's parameters after checking that names
-// and shapes match exactly. On error m is unchanged.
+// and shapes match exactly and that every value is finite (NaN or Inf is
+// an ErrCorrupt naming the tensor and index). On error m is unchanged.
 func AssignTensors(m Module, ts []Tensor) error {
 	want := m.ParamTensors()
 	byName := make(map[string]Tensor, len(ts))
@@ -288,6 +337,11 @@ func AssignTensors(m Module, ts []Tensor) error {
 		}
 		if !slices.Equal(t.Shape, w.Shape) {
 			return fmt.Errorf("%w: tensor %q has shape %v in the file but %v in the model", ErrMismatch, w.Name, t.Shape, w.Shape)
+		}
+		for i, v := range t.Data {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return fmt.Errorf("%w: tensor %q holds %g at [%d] (a save after training diverged?)", ErrCorrupt, w.Name, v, i)
+			}
 		}
 		delete(byName, w.Name)
 	}

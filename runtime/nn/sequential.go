@@ -357,6 +357,11 @@ func NewMLPWith(o MLPOptions) *MLP {
 	if len(o.Sizes) < 2 {
 		panic(fmt.Sprintf("nn: an MLP needs at least an input and an output size, got %v", o.Sizes))
 	}
+	for _, w := range o.Sizes {
+		if w <= 0 {
+			panic(fmt.Sprintf("nn: an MLP needs positive layer widths, got %v", o.Sizes))
+		}
+	}
 	rng := o.RNG
 	if rng == nil {
 		rng = NewRNG(0)
