@@ -167,3 +167,111 @@ func TestNormDimsValidated(t *testing.T) {
 		}
 	}
 }
+
+// Every method integrates backwards, and forwards-then-backwards returns
+// to y0; the stored dense output reproduces the save times exactly; the
+// events are located in both directions.
+func TestEveryMethodBothDirections(t *testing.T) {
+	for _, m := range Methods() {
+		var sys System = &Func{N: 2, F: func(_ float64, y, dy []float64) { dy[0], dy[1] = y[1], -y[0] }}
+		if m.Separable {
+			sys = sepOscillator{}
+		}
+		o := &Options{Method: m.Name, RTol: 1e-9, ATol: 1e-11, Dense: true,
+			Events: []Event{{Func: func(_ float64, y []float64) float64 { return y[0] }}}}
+		tol := 1e-6
+		if m.Fixed {
+			o.StepSize = 1e-3
+			if m.Order < 3 {
+				tol = 1e-2
+			}
+		}
+		fwd, err := Solve(sys, []float64{1, 0}, []float64{0, 2.5, 5}, o)
+		if err != nil {
+			t.Errorf("%s forward: %v", m.Name, err)
+			continue
+		}
+		back, err := Solve(sys, fwd.Y[2], []float64{5, 2.5, 0}, o)
+		if err != nil {
+			t.Errorf("%s backward: %v", m.Name, err)
+			continue
+		}
+		if e := maxAbsDiff(back.Y[1], fwd.Y[1]) + maxAbsDiff(back.Y[2], []float64{1, 0}); e > tol {
+			t.Errorf("%s: forward then backward misses by %.2e", m.Name, e)
+		}
+		out := make([]float64, 2)
+		for _, sol := range []*Solution{fwd, back} {
+			for i, tt := range sol.T {
+				if err := sol.Eval(tt, out); err != nil || maxAbsDiff(out, sol.Y[i]) > 1e-14 {
+					t.Errorf("%s: Eval(%g) = %v (%v), saved %v", m.Name, tt, out, err, sol.Y[i])
+				}
+			}
+			// zeros of cos in (0, 5): π/2, 3π/2, in the order met
+			want := []float64{math.Pi / 2, 3 * math.Pi / 2}
+			if sol == back {
+				want[0], want[1] = want[1], want[0]
+			}
+			if len(sol.Events) != 2 {
+				t.Errorf("%s: events %+v, want 2", m.Name, sol.Events)
+				continue
+			}
+			for i, e := range sol.Events {
+				if math.Abs(e.T-want[i]) > tol {
+					t.Errorf("%s: event %d at %.10g, want %.10g", m.Name, i, e.T, want[i])
+				}
+			}
+		}
+	}
+}
+
+// sepOscillator is q'' = −q as a Separable system.
+type sepOscillator struct{}
+
+func (sepOscillator) Dim() int                         { return 2 }
+func (sepOscillator) Func(_ float64, y, dy []float64)  { dy[0], dy[1] = y[1], -y[0] }
+func (sepOscillator) Velocity(p, dq []float64)         { copy(dq, p) }
+func (sepOscillator) Force(_ float64, q, dp []float64) { dp[0] = -q[0] }
+
+// A right-hand side that is NaN only where rejected trial steps go (y < 0
+// past the end of the interval of existence): every adaptive method
+// rejects those steps and finishes.
+func TestNaNOnlyOnRejectedTrials(t *testing.T) {
+	sqrtDecay := &Func{N: 1, F: func(_ float64, y, dy []float64) {
+		dy[0] = -math.Sqrt(y[0]) // NaN for y < 0; y = (1 − t/2)² ≥ 0 on [0, 2]
+	}}
+	const t1 = 1.99
+	ex := (1 - t1/2) * (1 - t1/2)
+	for _, m := range Methods() {
+		if m.Fixed || m.Separable {
+			continue
+		}
+		// a first step of 1.5 overshoots into y < 0 on its later stages
+		sol, err := Solve(sqrtDecay, []float64{1}, []float64{0, t1}, &Options{Method: m.Name, FirstStep: 1.5})
+		if err != nil {
+			t.Errorf("%s: %v", m.Name, err)
+			continue
+		}
+		if sol.Stats.Rejected == 0 {
+			t.Errorf("%s: no rejected step, the test does not exercise NaN stages", m.Name)
+		}
+		if e := math.Abs(sol.Y[1][0]-ex) / ex; e > 1e-2 {
+			t.Errorf("%s: y(%g) relative error %.2e", m.Name, t1, e)
+		}
+	}
+}
+
+// Tolerances that cannot be met (near the smallest float) end in a step
+// size error, not in a misleading "state became NaN" from overflowing
+// error weights; an infinite MinStep is rejected up front.
+func TestImpossibleTolerances(t *testing.T) {
+	decay := &Func{N: 1, F: func(_ float64, y, dy []float64) { dy[0] = -y[0] }}
+	for _, m := range []string{"dopri5", "tsit5", "dop853", "rodas5p", "auto"} {
+		_, err := Solve(decay, []float64{1}, []float64{0, 1}, &Options{Method: m, RTol: 1e-300, ATol: 1e-300})
+		if !errors.Is(err, ErrStepSizeTooSmall) {
+			t.Errorf("%s with rtol = atol = 1e-300: err = %v, want ErrStepSizeTooSmall", m, err)
+		}
+	}
+	if _, err := NewSolver(decay, &Options{MinStep: math.Inf(1)}); err == nil {
+		t.Error("MinStep +Inf: no error")
+	}
+}

@@ -159,6 +159,11 @@ func initialStep(p *problem, t0 float64, y0, f0 []float64, order int, y1, f1 []f
 	} else {
 		h = math.Sqrt(dny/dnf) * 0.01
 	}
+	if !(h > 0) {
+		// Inf/Inf: the scaled norms overflowed (tolerances near the
+		// smallest float); the step size control will say what it can do
+		h = 1e-6
+	}
 	h = math.Min(h, p.hmax)
 	h = math.Copysign(h, p.dir)
 	for i := range y1 {

@@ -89,6 +89,9 @@ func (r *resolved) validate(n int, info MethodInfo) error {
 	if r.MinStep < 0 || r.MaxStep < 0 || r.FirstStep < 0 || math.IsNaN(r.MinStep+r.MaxStep+r.FirstStep) {
 		return bad("FirstStep, MinStep and MaxStep must be non-negative (the direction comes from ts)")
 	}
+	if math.IsInf(r.MinStep, 0) {
+		return bad("MinStep must be finite")
+	}
 	if r.NormDims < 0 || r.NormDims > n {
 		return bad("NormDims = %d outside [0, %d] (0 means every component)", r.NormDims, n)
 	}
@@ -273,8 +276,13 @@ func (s *Solver) Solve(y0, ts []float64, sol *Solution) error {
 			return s.failed(sol, next, err, t, h)
 		}
 		if !accepted {
-			if math.IsNaN(hnext) || hnext == 0 {
+			if math.IsNaN(hnext) {
 				return s.failed(sol, next, ErrNonFinite, t, h)
+			}
+			if hnext == 0 {
+				// shrunk to nothing (at t = 0 the relative test below
+				// never fires)
+				return s.failed(sol, next, ErrStepSizeTooSmall, t, h)
 			}
 			if p.hmin > 0 && math.Abs(hnext) < p.hmin {
 				// the error test failed at the smallest step allowed
