@@ -224,7 +224,7 @@ func TestEveryMethodBothDirections(t *testing.T) {
 	}
 }
 
-// sepOscillator is q” = −q as a Separable system.
+// sepOscillator is d²q/dt² = −q as a Separable system.
 type sepOscillator struct{}
 
 func (sepOscillator) Dim() int                         { return 2 }
