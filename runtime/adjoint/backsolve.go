@@ -70,7 +70,9 @@ func (w *Workspace) backsolve(y0, ts []float64, loss LossFunc, res *Result) erro
 	res.Stats.Forward = w.fsol.Stats
 	res.Stats.Checkpoints = N
 	Y := w.fsol.Y
-	w.losses(N, func(i int) []float64 { return Y[i] }, loss, res)
+	if err := w.losses(N, func(i int) []float64 { return Y[i] }, loss, res); err != nil {
+		return err
+	}
 
 	aug := s.y
 	clear(aug)

@@ -127,7 +127,9 @@ func (w *Workspace) checkpoint(y0, ts []float64, loss LossFunc, res *Result) err
 	res.Stats.Forward = w.fsol.Stats
 	res.Stats.Checkpoints = len(G)
 	Y := w.fsol.Y
-	w.losses(N, func(i int) []float64 { return Y[s.obs[i]] }, loss, res)
+	if err := w.losses(N, func(i int) []float64 { return Y[s.obs[i]] }, loss, res); err != nil {
+		return err
+	}
 
 	adj := s.y
 	clear(adj)
@@ -186,7 +188,9 @@ func (w *Workspace) interpolating(y0, ts []float64, loss LossFunc, res *Result) 
 	res.Stats.Forward = s.segSol.Stats
 	res.Stats.Checkpoints = s.segSol.Stats.Accepted
 	Y := s.segSol.Y
-	w.losses(N, func(i int) []float64 { return Y[i] }, loss, res)
+	if err := w.losses(N, func(i int) []float64 { return Y[i] }, loss, res); err != nil {
+		return err
+	}
 
 	adj := s.y
 	clear(adj)

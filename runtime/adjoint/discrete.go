@@ -253,7 +253,9 @@ func (w *Workspace) discrete(y0, ts []float64, loss LossFunc, res *Result) error
 		}
 	}
 	res.Stats.Checkpoints = len(s.stepT) + 1
-	w.losses(N, func(i int) []float64 { return s.obsY[i] }, loss, res)
+	if err := w.losses(N, func(i int) []float64 { return s.obsY[i] }, loss, res); err != nil {
+		return err
+	}
 
 	recorded := !s.replay && s.match(n)
 	clear(s.ybar)

@@ -44,6 +44,14 @@ func newIntervalSolver(sys ode.System, opts *ode.Options) (*intervalSolver, erro
 		o.FirstStep = 1
 		opts = &o
 		target = &v.scaled
+		// keep what stiff solvers use: the exact Jacobian (rescaled) and
+		// autonomy (no differences in t)
+		if a, ok := sys.(ode.Autonomous); ok {
+			v.scaled.auto = a.Autonomous()
+		}
+		if jf := ode.JacobianOf(sys); jf != nil {
+			target = &scaledJacSys{scaledSys: &v.scaled, jac: jf}
+		}
 	}
 	if v.solver, err = ode.NewSolver(target, opts); err != nil {
 		return nil, err
@@ -121,6 +129,26 @@ func (v *intervalSolver) learn(L float64, s ode.Stats) {
 type scaledSys struct {
 	sys   ode.System
 	t0, h float64
+	auto  bool // sys is ode.Autonomous
+}
+
+// Autonomous reports whether sys is autonomous (then so is the rescaled
+// system).
+func (s *scaledSys) Autonomous() bool { return s.auto }
+
+// scaledJacSys is scaledSys for a system with an exact Jacobian: the
+// Jacobian of h·f(t0 + h·s, y) is h·∂f/∂y.
+type scaledJacSys struct {
+	*scaledSys
+	jac func(t float64, y []float64, J []float64)
+}
+
+func (s *scaledJacSys) Jac(t float64, y []float64, J []float64) {
+	s.jac(s.t0+s.h*t, y, J)
+	h := s.h
+	for i, v := range J {
+		J[i] = h * v
+	}
 }
 
 func (s *scaledSys) Dim() int { return s.sys.Dim() }

@@ -154,13 +154,23 @@ func Gradient(sys ode.Differentiable, y0, ts []float64, loss LossFunc, opts *Opt
 	return res, nil
 }
 
-// losses evaluates every loss term on the states ys[idx(i)].
-func (w *Workspace) losses(nobs int, state func(i int) []float64, loss LossFunc, res *Result) {
+// losses evaluates every loss term on the states ys[idx(i)]. A term or
+// gradient that is NaN or Inf is an error before any backward work: it
+// would otherwise reach the backward solve as a non-finite initial value.
+func (w *Workspace) losses(nobs int, state func(i int) []float64, loss LossFunc, res *Result) error {
 	for i := 0; i < nobs; i++ {
 		g := w.g[i]
 		clear(g)
-		res.Loss += loss(i, state(i), g)
+		l := loss(i, state(i), g)
+		if math.IsNaN(l) || math.IsInf(l, 0) {
+			return fmt.Errorf("%w: loss term %d is %g", ErrNonFinite, i, l)
+		}
+		if !finite(g) {
+			return fmt.Errorf("%w: gradient of loss term %d is not finite", ErrNonFinite, i)
+		}
+		res.Loss += l
 	}
+	return nil
 }
 
 // timeJump returns ∂L/∂tᵢ = gᵢᵀ f(tᵢ, yᵢ) for an observation after t₀.
