@@ -2,8 +2,10 @@ package train
 
 import (
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -17,6 +19,11 @@ const (
 	metaIter         = "train.iter"
 	metaRNG          = "train.rng"
 	metaOptimizer    = "train.optimizer"
+	metaStateDim     = "train.state_dim"
+	metaBatchSize    = "train.batch_size"
+	metaBatchTime    = "train.batch_time"
+	metaOutputs      = "train.outputs"
+	metaSamples      = "train.samples"
 	paramsTensor     = "params"
 	optPrefix        = "optimizer."
 )
@@ -43,6 +50,9 @@ func (t *Trainer) Save(path string) error {
 		metaRNG:       hex.EncodeToString(rs),
 		metaOptimizer: fmt.Sprintf("%T", t.opt),
 	}
+	for k, v := range t.shape() {
+		meta[k] = v
+	}
 	buf, err := nn.EncodeSafetensors(ts, meta)
 	if err != nil {
 		return err
@@ -54,7 +64,9 @@ func (t *Trainer) Save(path string) error {
 }
 
 // Load restores a checkpoint written by Save for the same model and
-// optimiser type. On error the trainer is unchanged.
+// optimiser type, state size, minibatch shape, outputs and number of
+// samples (an ErrCheckpoint names what differs). On error the trainer is
+// unchanged.
 func (t *Trainer) Load(path string) error {
 	buf, err := os.ReadFile(path)
 	if err != nil {
@@ -76,6 +88,13 @@ func (t *Trainer) Load(path string) error {
 	so, ok := t.opt.(StatefulOptimizer)
 	if !ok {
 		return fmt.Errorf("%w (%T)", ErrOptimizerState, t.opt)
+	}
+	for _, k := range []string{metaStateDim, metaBatchSize, metaBatchTime, metaOutputs, metaSamples} {
+		// Checkpoints from before these keys were written carry none.
+		if got, ok := meta[k]; ok && got != t.shape()[k] {
+			return bad("saved with %s %s, this trainer has %s: the run would not continue as it was",
+				strings.ReplaceAll(strings.TrimPrefix(k, "train."), "_", " "), got, t.shape()[k])
+		}
 	}
 	iter, err := strconv.Atoi(meta[metaIter])
 	if err != nil || iter < 0 {
@@ -124,4 +143,45 @@ func optimizerType(name string) string {
 		return name[i+1:]
 	}
 	return name
+}
+
+// shape is what a resumed run must share with the saved one to continue
+// it: the state size, the minibatch shape, the outputs in the loss and
+// the number of samples the windows are drawn from.
+func (t *Trainer) shape() map[string]string {
+	outs := make([]string, len(t.outs))
+	for i, o := range t.outs {
+		outs[i] = strconv.Itoa(o)
+	}
+	return map[string]string{
+		metaStateDim:  strconv.Itoa(t.dim),
+		metaBatchSize: strconv.Itoa(t.cfg.BatchSize),
+		metaBatchTime: strconv.Itoa(t.cfg.BatchTime),
+		metaOutputs:   strings.Join(outs, ","),
+		metaSamples:   strconv.Itoa(len(t.data.T)),
+	}
+}
+
+// checkWritable reports why a checkpoint could not be written to path:
+// its directory is missing or not a directory, path is a directory, or
+// the directory does not accept new files.
+func checkWritable(path string) error {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return errors.New("is a directory")
+	}
+	dir := filepath.Dir(path)
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return err
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("%s is not a directory", dir)
+	}
+	f, err := os.CreateTemp(dir, ".nodekit-check-*")
+	if err != nil {
+		return err
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
 }

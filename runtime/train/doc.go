@@ -26,5 +26,10 @@
 // (temporary file, fsync, rename). Trainer.Load restores all of it, so a
 // run resumed from a checkpoint continues exactly — bit for bit — as the
 // uninterrupted run would have. This needs an nn.StatefulOptimizer, which
-// nn's SGD, RMSprop, Adam and AdamW are.
+// nn's SGD, RMSprop, Adam and AdamW are. A checkpoint records the state
+// size, minibatch shape, outputs and number of samples too, and Load
+// refuses one that differs (the run would not continue as it was); more
+// iterations, or other evaluation and checkpoint intervals, are fine. New
+// checks that the checkpoint's directory exists and accepts files, so a
+// mistyped path fails at once, not CheckpointEvery iterations in.
 package train

@@ -163,6 +163,11 @@ func (t *Trainer) validate() error {
 			}
 		}
 	}
+	for i, v := range d.T {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("%w: T[%d] = %g is not finite", ErrData, i, v)
+		}
+	}
 	for i := 1; i < len(d.T); i++ {
 		if !(d.T[i] > d.T[i-1]) {
 			return fmt.Errorf("%w: times must increase strictly: T[%d] = %g after T[%d] = %g", ErrData, i, d.T[i], i-1, d.T[i-1])
@@ -185,6 +190,10 @@ func (t *Trainer) validate() error {
 	if c.CheckpointEvery > 0 {
 		if _, ok := t.opt.(StatefulOptimizer); !ok {
 			return fmt.Errorf("%w (%T); use nn's SGD, RMSprop or Adam", ErrOptimizerState, t.opt)
+		}
+		// Fail now, not CheckpointEvery iterations into the run.
+		if err := checkWritable(c.CheckpointPath); err != nil {
+			return bad("checkpoint path %s: %v", c.CheckpointPath, err)
 		}
 	}
 	for _, o := range c.Outputs {
