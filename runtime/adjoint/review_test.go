@@ -206,11 +206,8 @@ func TestEdgeObservationGrids(t *testing.T) {
 		ckpt int
 		adj  string
 	}
-	var cfgs []config
-	for _, c := range []config{{adjoint.Backsolve, 0, ""}, {adjoint.Checkpoint, 0, ""}, {adjoint.Checkpoint, 3, ""}, {adjoint.Discrete, 0, ""},
-		{adjoint.Backsolve, 0, "rodas5p"}, {adjoint.Checkpoint, 2, "radau5"}} {
-		cfgs = append(cfgs, c)
-	}
+	cfgs := []config{{adjoint.Backsolve, 0, ""}, {adjoint.Checkpoint, 0, ""}, {adjoint.Checkpoint, 3, ""}, {adjoint.Discrete, 0, ""},
+		{adjoint.Backsolve, 0, "rodas5p"}, {adjoint.Checkpoint, 2, "radau5"}}
 	for _, c := range cfgs {
 		for _, semi := range []bool{false, true} {
 			r := &rotDecay{p: []float64{-0.3, 1.7}}
