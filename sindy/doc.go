@@ -38,7 +38,9 @@
 // inclusion probabilities) implement Optimizer. They work on the normal
 // equations ΘᵀΘ, ΘᵀẊ, formed once per fit, with column scaling for
 // conditioning; this is why a fit on pysindy's Lorenz benchmark takes well
-// under a millisecond.
+// under a millisecond. An unregularised least-squares step (Alpha = 0, or
+// Unbias) on more terms than samples has no unique answer and is an
+// ErrSingular.
 //
 // # Refinement
 //

@@ -5,6 +5,9 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
+
+	"github.com/nodekit/nodekit/dsl"
 )
 
 // Feature is one candidate term θ(t, x) of a library.
@@ -315,12 +318,14 @@ var keywords = map[string]bool{
 	"noise": true, "coord": true, "momentum": true, "hamiltonian": true, "net": true, "augment": true,
 	"t": true, "sin": true, "cos": true, "tan": true, "exp": true, "log": true, "sqrt": true, "abs": true,
 	"tanh": true, "sigmoid": true, "softplus": true, "relu": true, "min": true, "max": true, "pow": true,
-	"ifelse": true, "mlp": true,
+	"ifelse": true, "mlp": true, "wiener": true, "sign": true,
 }
 
 // ValidName reports whether s can name a state in a .node file: an
 // identifier (letter or '_' then letters, digits, '_') that is not a
-// keyword or built-in function.
+// keyword or built-in function. The answer is the .node compiler's own:
+// a name that passes the quick checks is declared in a one-line model and
+// compiled (once per name), so the two cannot drift apart.
 func ValidName(s string) bool {
 	if s == "" || keywords[s] {
 		return false
@@ -331,8 +336,17 @@ func ValidName(s string) bool {
 			return false
 		}
 	}
-	return true
+	if v, ok := validNames.Load(s); ok {
+		return v.(bool)
+	}
+	src := "model M {\n    state " + s + " = 0\n    " + s + "' = 0\n}\n"
+	_, err := dsl.Compile("name.node", []byte(src))
+	validNames.Store(s, err == nil)
+	return err == nil
 }
+
+// validNames caches ValidName's compilations.
+var validNames sync.Map
 
 func checkVars(vars []string) error {
 	if len(vars) == 0 {

@@ -123,6 +123,11 @@ func (s *solver) solve(target int, support []bool, alpha, nu float64, shift, dst
 	if nu > 0 {
 		extra += 1 / nu
 	}
+	if m, _, _ := r.Dims(); extra == 0 && n > m {
+		// The jittered retry below would return one of infinitely many
+		// exact fits, chosen by rounding.
+		return fmt.Errorf("%w: %d terms for target %d but only %d samples (rows): the least-squares fit is underdetermined; use fewer terms, more data or ridge regularisation (Alpha > 0)", ErrSingular, n, target, m)
+	}
 	for try := 0; try < 2; try++ {
 		for a, ja := range s.idx {
 			ca := r.scale[ja]
