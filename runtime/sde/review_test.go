@@ -77,3 +77,70 @@ func TestSolvePathsTooLarge(t *testing.T) {
 		t.Errorf("err = %v, want ErrTooLarge", err)
 	}
 }
+
+// TestSolvePathsOddCounts: one path, and counts that are not a multiple
+// of ChunkPaths, give the same statistics on any number of workers, and
+// for one path every quantile is that path.
+func TestSolvePathsOddCounts(t *testing.T) {
+	sys := gbm([]float64{0.1}, []float64{0.3}, false)
+	ts := []float64{0, 0.5, 1}
+	for _, adaptive := range []bool{false, true} {
+		for _, paths := range []int{1, 2, ChunkPaths - 1, ChunkPaths + 1, 3*ChunkPaths + 5} {
+			var ref *Ensemble
+			for _, w := range []int{1, 4} {
+				o := &Options{Dt: 0.01, Workers: w, KeepPaths: true}
+				if adaptive {
+					o.Method, o.Adaptive = MethodHeun, true
+				}
+				e, err := SolvePaths(sys, []float64{1}, ts, paths, 9, o)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if e.Q05[2][0] > e.Q50[2][0] || e.Q50[2][0] > e.Q95[2][0] {
+					t.Errorf("paths %d: quantiles out of order %v %v %v", paths, e.Q05[2][0], e.Q50[2][0], e.Q95[2][0])
+				}
+				if paths == 1 {
+					y := e.At(2, 0)[0]
+					if e.Mean[2][0] != y || e.Q05[2][0] != y || e.Q95[2][0] != y {
+						t.Errorf("one path %v: mean %v, quantiles %v %v", y, e.Mean[2][0], e.Q05[2][0], e.Q95[2][0])
+					}
+				}
+				if ref == nil {
+					ref = e
+					continue
+				}
+				if e.Mean[2][0] != ref.Mean[2][0] || e.Q05[2][0] != ref.Q05[2][0] || e.Q95[2][0] != ref.Q95[2][0] {
+					t.Errorf("adaptive=%v paths %d: statistics depend on the number of workers", adaptive, paths)
+				}
+			}
+		}
+	}
+}
+
+// TestSolvePathsErrorDeterministic: when several paths blow up, the error
+// names the same path whatever the number of workers.
+func TestSolvePathsErrorDeterministic(t *testing.T) {
+	sys := &Func{N: 1, Kind: Diagonal,
+		F: func(_ float64, y, dy []float64) { dy[0] = y[0] * y[0] * y[0] },
+		G: func(_ float64, _, g []float64) { g[0] = 1 },
+	}
+	for _, adaptive := range []bool{false, true} {
+		want := ""
+		for _, w := range []int{1, 2, 3, 5} {
+			o := &Options{Dt: 0.01, Workers: w}
+			if adaptive {
+				o.Method, o.Adaptive = MethodHeun, true
+			}
+			_, err := SolvePaths(sys, []float64{0.5}, []float64{0, 3}, 600, 4, o)
+			var se *SolveError
+			if !errors.As(err, &se) {
+				t.Fatalf("adaptive=%v: err = %v, want a *SolveError", adaptive, err)
+			}
+			if want == "" {
+				want = err.Error()
+			} else if err.Error() != want {
+				t.Errorf("adaptive=%v workers %d: %v, with one worker %v", adaptive, w, err, want)
+			}
+		}
+	}
+}
