@@ -84,6 +84,9 @@ func checkGradientArgs(sys Differentiable, y0, ts []float64, bm BrownianPath, dL
 	if bm.Dim() != m {
 		return o, adjointGrid{}, fmt.Errorf("%w: Brownian path has %d components, system needs %d", ErrDim, bm.Dim(), m)
 	}
+	if err := checkGrid(bm, o.Dt, ts); err != nil {
+		return o, adjointGrid{}, err
+	}
 	k := sys.Noise()
 	if (k == Diagonal && m != n) || (k == Scalar && m != 1) {
 		return o, adjointGrid{}, fmt.Errorf("%w: %v noise with Dim %d and NoiseDim %d", ErrDim, k, n, m)

@@ -60,11 +60,17 @@ func Gradient(sys Differentiable, method string, y0 []float64, t0, t1, dt float6
 	if !(t1 > t0) || !(dt > 0) || math.IsInf(t1-t0, 0) {
 		return fmt.Errorf("%w: Gradient needs t0 < t1 and dt > 0", ErrTimes)
 	}
+	if bm == nil {
+		return fmt.Errorf("%w: Gradient needs the Brownian path of the solve", ErrPathSpan)
+	}
 	if a, b := bm.Span(); t0 < a || t1 > b {
 		return fmt.Errorf("%w: [%g, %g] not in [%g, %g]", ErrPathSpan, t0, t1, a, b)
 	}
 	if bm.Dim() != m {
 		return fmt.Errorf("%w: Brownian path has %d components, system needs %d", ErrDim, bm.Dim(), m)
+	}
+	if err := checkGrid(bm, dt, []float64{t0, t1}); err != nil {
+		return err
 	}
 	steps := int(math.Ceil((t1-t0)/dt - 1e-9))
 	tk := func(k int) float64 {

@@ -144,3 +144,56 @@ func TestSolvePathsErrorDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// TestGradientsCheckTheGrid: the gradient routines refuse a BrownianGrid
+// their steps or save times do not fall on, as Solve does, instead of
+// panicking inside the grid; Gradient refuses a nil path.
+func TestGradientsCheckTheGrid(t *testing.T) {
+	sys := &gbmS{n: 1, p: []float64{0.1, 0.2}}
+	yT, gy0, gp := make([]float64, 1), make([]float64, 1), make([]float64, 2)
+	lossGrad := func(_, aT []float64) { aT[0] = 1 }
+	dLdy := func(_ int, _, a []float64) { a[0] = 1 }
+	grid := NewBrownianGrid(0, 0.03, 40, 1, 1, false)
+	for _, c := range []struct {
+		name string
+		run  func() error
+		want error
+	}{
+		{"Gradient nil path", func() error {
+			return Gradient(sys, MethodReversibleHeun, []float64{1}, 0, 1, 0.01, nil, lossGrad, yT, gy0, gp)
+		}, ErrPathSpan},
+		{"Gradient step off the grid", func() error {
+			return Gradient(sys, MethodReversibleHeun, []float64{1}, 0, 0.9, 0.01, grid, lossGrad, yT, gy0, gp)
+		}, ErrGridMismatch},
+		{"Gradient end off the grid", func() error {
+			return Gradient(sys, MethodEuler, []float64{1}, 0, 1, 0.03, grid, lossGrad, yT, gy0, gp)
+		}, ErrGridMismatch},
+		{"AdjointGradient step off the grid", func() error {
+			return AdjointGradient(sys, []float64{1}, []float64{0, 0.6, 0.9}, grid, dLdy, gy0, gp, &AdjointOptions{Dt: 0.01})
+		}, ErrGridMismatch},
+		{"AdjointGradient save time off the grid", func() error {
+			return AdjointGradient(sys, []float64{1}, []float64{0, 0.5, 0.9}, grid, dLdy, gy0, gp, &AdjointOptions{Dt: 0.03})
+		}, ErrGridMismatch},
+		{"DiscreteGradient step off the grid", func() error {
+			return DiscreteGradient(sys, []float64{1}, []float64{0, 0.6, 0.9}, grid, dLdy, gy0, gp, &AdjointOptions{Dt: 0.01, Method: MethodHeun})
+		}, ErrGridMismatch},
+	} {
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					t.Errorf("%s: panic %v", c.name, r)
+				}
+			}()
+			if err := c.run(); !errors.Is(err, c.want) {
+				t.Errorf("%s: err = %v, want %v", c.name, err, c.want)
+			}
+		}()
+	}
+	// On the grid, the three agree with their tree-path behaviour: no error.
+	if err := Gradient(sys, MethodReversibleHeun, []float64{1}, 0, 0.9, 0.03, grid, lossGrad, yT, gy0, gp); err != nil {
+		t.Errorf("Gradient on the grid: %v", err)
+	}
+	if err := AdjointGradient(sys, []float64{1}, []float64{0, 0.6, 0.9}, grid, dLdy, gy0, gp, &AdjointOptions{Dt: 0.06}); err != nil {
+		t.Errorf("AdjointGradient on the grid: %v", err)
+	}
+}

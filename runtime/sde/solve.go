@@ -126,18 +126,11 @@ func (s *Solver) Solve(y0, ts []float64, bm BrownianPath, sol *Solution) error {
 			return fmt.Errorf("%w (method %s; build the BrownianGrid with levy set)", ErrNoLevy, s.info.Name)
 		}
 	}
-	if g, ok := bm.(*BrownianGrid); ok {
-		if s.o.Adaptive {
-			return fmt.Errorf("%w: adaptive stepping needs a BrownianTree", ErrGridMismatch)
-		}
-		if math.Abs(dt/g.dt-math.Round(dt/g.dt)) > 1e-9 || math.Round(dt/g.dt) < 1 {
-			return fmt.Errorf("%w: Dt %g is not a multiple of the grid step %g", ErrGridMismatch, dt, g.dt)
-		}
-		for _, t := range ts {
-			if _, ok := g.index(t); !ok {
-				return fmt.Errorf("%w: save time %g", ErrGridMismatch, t)
-			}
-		}
+	if _, ok := bm.(*BrownianGrid); ok && s.o.Adaptive {
+		return fmt.Errorf("%w: adaptive stepping needs a BrownianTree", ErrGridMismatch)
+	}
+	if err := checkGrid(bm, dt, ts); err != nil {
+		return err
 	}
 	sol.T = append(sol.T[:0], ts...)
 	if cap(sol.Y) < len(ts) {
@@ -164,6 +157,24 @@ func (s *Solver) Solve(y0, ts []float64, bm BrownianPath, sol *Solution) error {
 	}
 	sol.Stats.NFE, sol.Stats.NDiff = p.nfe, p.ng
 	return err
+}
+
+// checkGrid reports, when bm is a BrownianGrid, whether fixed steps of dt
+// from ts[0], cut short at the save times ts, all fall on its grid.
+func checkGrid(bm BrownianPath, dt float64, ts []float64) error {
+	g, ok := bm.(*BrownianGrid)
+	if !ok {
+		return nil
+	}
+	if math.Abs(dt/g.dt-math.Round(dt/g.dt)) > 1e-9 || math.Round(dt/g.dt) < 1 {
+		return fmt.Errorf("%w: Dt %g is not a multiple of the grid step %g", ErrGridMismatch, dt, g.dt)
+	}
+	for _, t := range ts {
+		if _, ok := g.index(t); !ok {
+			return fmt.Errorf("%w: save time %g", ErrGridMismatch, t)
+		}
+	}
+	return nil
 }
 
 func checkTimes(ts []float64) error {
