@@ -197,3 +197,21 @@ func TestGradientsCheckTheGrid(t *testing.T) {
 		t.Errorf("AdjointGradient on the grid: %v", err)
 	}
 }
+
+// TestAdaptiveTightToleranceFailsFast: with no path given, a tolerance no
+// order-1 method can meet used to run all DefaultMaxSteps attempts (about
+// 10⁶ step-doubling triples) before failing; it now stops when the steps
+// reach the default tree's resolution, a few thousand attempts in.
+func TestAdaptiveTightToleranceFailsFast(t *testing.T) {
+	sys := gbm([]float64{0.1}, []float64{0.2}, false)
+	for _, method := range []string{MethodHeun, MethodMilstein, MethodMidpoint} {
+		sol, err := Solve(sys, []float64{1}, []float64{0, 1}, nil, &Options{Method: method, Adaptive: true, RTol: 1e-12, ATol: 1e-14})
+		if !errors.Is(err, ErrStepSizeTooSmall) {
+			t.Errorf("%s: err = %v, want ErrStepSizeTooSmall", method, err)
+			continue
+		}
+		if n := sol.Stats.Accepted + sol.Stats.Rejected; n > 100000 {
+			t.Errorf("%s: %d attempts before giving up", method, n)
+		}
+	}
+}
