@@ -61,8 +61,9 @@ type Options struct {
 // Event is a scalar function g(t, y) whose zero crossings a solve locates.
 type Event struct {
 	Func func(t float64, y []float64) float64
-	// Direction selects crossings: +1 only rising (g goes from − to +),
-	// −1 only falling, 0 both.
+	// Direction selects crossings: +1 only rising (g goes from − to + as
+	// t increases, also when the solve runs backwards), −1 only falling,
+	// 0 both. A g exactly 0 where the solve starts is not a crossing.
 	Direction int
 	// Terminal stops the solve at the first crossing.
 	Terminal bool

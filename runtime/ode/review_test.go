@@ -275,3 +275,59 @@ func TestImpossibleTolerances(t *testing.T) {
 		t.Error("MinStep +Inf: no error")
 	}
 }
+
+// One Solution reused across solves of different lengths and methods
+// keeps nothing stale; MaxSteps bounds attempted steps; terminal events
+// on the first step and exactly at t1.
+func TestSolutionReuseAndLimits(t *testing.T) {
+	osc := &Func{N: 2, F: func(_ float64, y, dy []float64) { dy[0], dy[1] = y[1], -y[0] }}
+	var sol Solution
+	s1, _ := NewSolver(osc, &Options{SaveSteps: true, Dense: true, Events: []Event{{Func: func(_ float64, y []float64) float64 { return y[0] }}}})
+	if err := s1.Solve([]float64{1, 0}, []float64{0, 1, 2, 3, 10}, &sol); err != nil || len(sol.Events) != 3 {
+		t.Fatalf("first solve: %v, %d events", err, len(sol.Events))
+	}
+	s2, _ := NewSolver(osc, &Options{Method: "rodas5p", SaveSteps: true})
+	if err := s2.Solve([]float64{1, 0}, []float64{0, 0.5}, &sol); err != nil {
+		t.Fatal(err)
+	}
+	if len(sol.T) != 2 || len(sol.Y) != 2 || len(sol.Events) != 0 || len(sol.StepT) != sol.Stats.Accepted+1 ||
+		len(sol.StepY) != len(sol.StepT) || sol.TEnd != 0.5 || sol.Eval(0.2, make([]float64, 2)) == nil {
+		t.Errorf("reused solution: T %v, %d Y, %d events, %d/%d steps for %d accepted, TEnd %g", sol.T, len(sol.Y), len(sol.Events), len(sol.StepT), len(sol.StepY), sol.Stats.Accepted, sol.TEnd)
+	}
+	for _, m := range []string{"dopri5", "adams", "radau5"} {
+		_, err := Solve(lorenz{}, []float64{1, 1, 1}, []float64{0, 100}, &Options{Method: m, MaxSteps: 37})
+		var se *SolveError
+		if !errors.Is(err, ErrMaxSteps) || !errors.As(err, &se) {
+			t.Errorf("%s MaxSteps 37: %v", m, err)
+		}
+		s, _ := NewSolver(lorenz{}, &Options{Method: m, MaxSteps: 37})
+		_ = s.Solve([]float64{1, 1, 1}, []float64{0, 100}, &sol)
+		if st := sol.Stats.Steps(); st != 37 {
+			t.Errorf("%s: %d steps attempted with MaxSteps 37", m, st)
+		}
+	}
+	for _, m := range Methods() {
+		if m.Separable {
+			continue
+		}
+		o := &Options{Method: m.Name, StepSize: 0.01}
+		if !m.Fixed {
+			o.StepSize = 0
+		}
+		for _, tev := range []float64{1e-6, 1} {
+			o.Events = []Event{{Func: func(tt float64, _ []float64) float64 { return tt - tev }, Terminal: true}}
+			sol, err := Solve(osc, []float64{1, 0}, []float64{0, 0.5, 1}, o)
+			if err != nil {
+				t.Errorf("%s event at %g: %v", m.Name, tev, err)
+				continue
+			}
+			wantT := 1
+			if tev == 1 {
+				wantT = 3
+			}
+			if !sol.Terminated || math.Abs(sol.TEnd-tev) > 1e-12 || len(sol.T) != wantT || len(sol.Events) != 1 {
+				t.Errorf("%s event at %g: terminated %v at %g, T %v, %d events", m.Name, tev, sol.Terminated, sol.TEnd, sol.T, len(sol.Events))
+			}
+		}
+	}
+}
