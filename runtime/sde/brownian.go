@@ -71,27 +71,37 @@ type BrownianTree struct {
 // determined by seed, resolved to tol (tol ≤ 0 means (t1−t0)·2⁻²⁰). Solvers
 // should use steps no smaller than tol for exact statistics.
 func NewBrownianTree(t0, t1 float64, m int, seed uint64, tol float64) *BrownianTree {
+	b := new(BrownianTree)
+	b.init(t0, t1, m, seed, tol)
+	return b
+}
+
+// init makes b the tree NewBrownianTree(t0, t1, m, seed, tol) returns,
+// reusing its buffers when they have room for m components.
+func (b *BrownianTree) init(t0, t1 float64, m int, seed uint64, tol float64) {
 	if !(t1 > t0) || math.IsInf(t1-t0, 0) || m < 1 {
 		panic(fmt.Sprintf("sde: NewBrownianTree needs t0 < t1 finite and m ≥ 1, got [%g, %g], m=%d", t0, t1, m))
 	}
 	if tol <= 0 {
 		tol = (t1 - t0) / (1 << 20)
 	}
-	b := &BrownianTree{t0: t0, t1: t1, tol: tol, m: m, seed: seed}
+	buf := func(x []float64) []float64 {
+		if cap(x) < m {
+			return make([]float64, m)
+		}
+		return x[:m]
+	}
+	b.t0, b.t1, b.tol, b.m, b.seed, b.maxDepth = t0, t1, tol, m, seed, 0
 	for l := t1 - t0; l > tol && b.maxDepth < 60; l /= 2 {
 		b.maxDepth++
 	}
-	b.curW = make([]float64, m)
-	b.curH = make([]float64, m)
-	b.accW = make([]float64, m)
-	b.accK = make([]float64, m)
-	b.w2 = make([]float64, m)
-	b.k2 = make([]float64, m)
+	b.curW, b.curH, b.accW, b.accK = buf(b.curW), buf(b.curH), buf(b.accW), buf(b.accK)
+	b.w2, b.k2 = buf(b.w2), buf(b.k2)
 	for i := range b.cacheW {
-		b.cacheW[i] = make([]float64, m)
-		b.cacheK[i] = make([]float64, m)
+		b.cacheW[i], b.cacheK[i] = buf(b.cacheW[i]), buf(b.cacheK[i])
+		b.cacheOK[i] = false
 	}
-	return b
+	b.cacheNext = 0
 }
 
 // Dim returns m.

@@ -52,8 +52,9 @@ func (e *Ensemble) At(k, p int) []float64 {
 // Replicator, in which case each goroutine gets its own replica (a replica
 // that is nil or of another shape is an ErrReplica).
 //
-// The results take 8·len(ts)·Dim·paths bytes, twice that with KeepPaths;
-// a request too large to index is an ErrTooLarge.
+// The results take 8·len(ts)·Dim·paths bytes, with or without KeepPaths
+// (which hands them over as Ensemble.Y); a request too large to index is
+// an ErrTooLarge.
 func SolvePaths(sys System, y0, ts []float64, paths int, seed uint64, opts *Options) (*Ensemble, error) {
 	if paths < 1 {
 		return nil, fmt.Errorf("%w (got %d)", ErrPaths, paths)
@@ -75,11 +76,7 @@ func SolvePaths(sys System, y0, ts []float64, paths int, seed uint64, opts *Opti
 		workers = runtime.GOMAXPROCS(0)
 	}
 	K := len(ts)
-	copies := 1
-	if o.KeepPaths {
-		copies = 2
-	}
-	if paths > maxValues/(K*n*copies) {
+	if paths > maxValues/(K*n) {
 		return nil, fmt.Errorf("%w: %d paths × %d save times × %d components", ErrTooLarge, paths, K, n)
 	}
 	// Workers never exceed the units of work they share.
@@ -91,7 +88,10 @@ func SolvePaths(sys System, y0, ts []float64, paths int, seed uint64, opts *Opti
 	if err != nil {
 		return nil, err
 	}
-	all := make([]float64, K*n*paths) // all[(k*n+i)*paths+p]
+	// With KeepPaths the results are written straight into the layout
+	// Ensemble.Y documents, so they are held once; otherwise component by
+	// component, so that each statistic reads one contiguous column.
+	all := &results{v: make([]float64, K*n*paths), n: n, paths: paths, byPath: o.KeepPaths}
 	e := &Ensemble{T: append([]float64(nil), ts...), N: n, Paths: paths}
 	if o.Adaptive {
 		err = solvePathsAdaptive(systems, proto, y0, ts, paths, seed, all, &e.Stats)
@@ -102,20 +102,24 @@ func SolvePaths(sys System, y0, ts []float64, paths int, seed uint64, opts *Opti
 		return nil, err
 	}
 	if o.KeepPaths {
-		e.Y = make([]float64, K*paths*n)
-		for k := 0; k < K; k++ {
-			for i := 0; i < n; i++ {
-				col := all[(k*n+i)*paths : (k*n+i+1)*paths]
-				for p, v := range col {
-					e.Y[(k*paths+p)*n+i] = v
-				}
-			}
-		}
+		e.Y = all.v
 	}
 	e.Mean, e.Q05, e.Q50, e.Q95 = grid2(K, n), grid2(K, n), grid2(K, n), grid2(K, n)
-	parallelFor(K*n, workers, func(j int) {
+	var scratch [][]float64
+	if o.KeepPaths {
+		scratch = make([][]float64, min(workers, K*n))
+		for w := range scratch {
+			scratch[w] = make([]float64, paths)
+		}
+	}
+	parallelFor(K*n, workers, func(w, j int) {
 		k, i := j/n, j%n
-		col := all[j*paths : (j+1)*paths]
+		var col []float64
+		if o.KeepPaths {
+			col = all.gather(k, i, scratch[w])
+		} else {
+			col = all.v[j*paths : (j+1)*paths]
+		}
 		s := 0.0
 		for _, v := range col {
 			s += v
@@ -126,6 +130,37 @@ func SolvePaths(sys System, y0, ts []float64, paths int, seed uint64, opts *Opti
 		e.Q05[k][i], e.Q50[k][i], e.Q95[k][i] = q[0], q[1], q[2]
 	})
 	return e, nil
+}
+
+// results holds the state of every path at every save time: v[(k*n+i)*paths+p]
+// (by component), or v[(k*paths+p)*n+i] (byPath, Ensemble.Y's layout).
+type results struct {
+	v        []float64
+	n, paths int
+	byPath   bool
+}
+
+// put stores component i of paths p0, p0+1, … at save k from src.
+func (r *results) put(k, i, p0 int, src []float64) {
+	if !r.byPath {
+		o := (k*r.n+i)*r.paths + p0
+		copy(r.v[o:o+len(src)], src)
+		return
+	}
+	o := (k*r.paths+p0)*r.n + i
+	for _, v := range src {
+		r.v[o] = v
+		o += r.n
+	}
+}
+
+// gather copies component i at save k of every path into dst.
+func (r *results) gather(k, i int, dst []float64) []float64 {
+	o := k*r.paths*r.n + i
+	for p := range dst {
+		dst[p] = r.v[o+p*r.n]
+	}
+	return dst
 }
 
 // maxValues bounds the float64 values SolvePaths holds, so that sizes and
@@ -172,8 +207,9 @@ func grid2(a, b int) [][]float64 {
 	return out
 }
 
-// parallelFor runs body(0..n-1) on up to workers goroutines.
-func parallelFor(n, workers int, body func(i int)) {
+// parallelFor runs body(w, 0..n-1) on up to workers goroutines, w being
+// the goroutine's index.
+func parallelFor(n, workers int, body func(w, i int)) {
 	if workers > n {
 		workers = n
 	}
@@ -188,7 +224,7 @@ func parallelFor(n, workers int, body func(i int)) {
 				if i >= n {
 					return
 				}
-				body(i)
+				body(w, i)
 			}
 		}()
 	}
@@ -218,7 +254,7 @@ func (f *firstError) get() error {
 	return f.err
 }
 
-func solvePathsAdaptive(systems []System, proto *Solver, y0, ts []float64, paths int, seed uint64, all []float64, st *Stats) error {
+func solvePathsAdaptive(systems []System, proto *Solver, y0, ts []float64, paths int, seed uint64, all *results, st *Stats) error {
 	n, K := len(y0), len(ts)
 	var fe firstError
 	var mu sync.Mutex
@@ -237,13 +273,13 @@ func solvePathsAdaptive(systems []System, proto *Solver, y0, ts []float64, paths
 			defer wg.Done()
 			sol := new(Solution)
 			var local Stats
-			var tree *BrownianTree
+			tree := new(BrownianTree)
 			for !fe.stop.Load() {
 				p := int(next.Add(1) - 1)
 				if p >= paths {
 					break
 				}
-				tree = NewBrownianTree(ts[0], ts[K-1], proto.p.m, splitmix64(seed^uint64(p)*0x9e3779b97f4a7c15), (ts[K-1]-ts[0])/(1<<24))
+				tree.init(ts[0], ts[K-1], proto.p.m, splitmix64(seed^uint64(p)*0x9e3779b97f4a7c15), (ts[K-1]-ts[0])/(1<<24))
 				err := s.Solve(y0, ts, tree, sol)
 				local.NFE += sol.Stats.NFE
 				local.NDiff += sol.Stats.NDiff
@@ -261,7 +297,7 @@ func solvePathsAdaptive(systems []System, proto *Solver, y0, ts []float64, paths
 				}
 				for k := 0; k < K; k++ {
 					for i := 0; i < n; i++ {
-						all[(k*n+i)*paths+p] = sol.Y[k][i]
+						all.put(k, i, p, sol.Y[k][i:i+1])
 					}
 				}
 			}
@@ -301,7 +337,7 @@ func planSteps(ts []float64, dt float64) []stepPlan {
 	return plan
 }
 
-func solvePathsFixed(systems []System, proto *Solver, y0, ts []float64, paths int, seed uint64, all []float64, st *Stats) error {
+func solvePathsFixed(systems []System, proto *Solver, y0, ts []float64, paths int, seed uint64, all *results, st *Stats) error {
 	dt := proto.o.Dt
 	if dt == 0 {
 		dt = (ts[len(ts)-1] - ts[0]) / 1000
@@ -399,7 +435,7 @@ func newChunkWorker(sys System, proto *Solver) *chunkWorker {
 	return cw
 }
 
-func (cw *chunkWorker) run(c int, y0 []float64, plan []stepPlan, paths int, seed uint64, all []float64) *SolveError {
+func (cw *chunkWorker) run(c int, y0 []float64, plan []stepPlan, paths int, seed uint64, all *results) *SolveError {
 	p := cw.p
 	n, m := p.n, p.m
 	p0 := c * ChunkPaths
@@ -409,8 +445,8 @@ func (cw *chunkWorker) run(c int, y0 []float64, plan []stepPlan, paths int, seed
 	for i := 0; i < n; i++ {
 		for q := 0; q < cs; q++ {
 			Y[i*cs+q] = y0[i]
-			all[i*paths+p0+q] = y0[i]
 		}
+		all.put(0, i, p0, Y[i*cs:(i+1)*cs])
 	}
 	if cw.kern == nil {
 		if _, ok := cw.st[0].(statefulStepper); ok {
@@ -448,7 +484,7 @@ func (cw *chunkWorker) run(c int, y0 []float64, plan []stepPlan, paths int, seed
 		if sp.save >= 0 {
 			k := sp.save
 			for i := 0; i < n; i++ {
-				copy(all[(k*n+i)*paths+p0:(k*n+i)*paths+p0+cs], Y[i*cs:(i+1)*cs])
+				all.put(k, i, p0, Y[i*cs:(i+1)*cs])
 			}
 		}
 	}

@@ -3,6 +3,7 @@ package sde
 import (
 	"errors"
 	"math"
+	"runtime"
 	"testing"
 )
 
@@ -213,5 +214,78 @@ func TestAdaptiveTightToleranceFailsFast(t *testing.T) {
 		if n := sol.Stats.Accepted + sol.Stats.Rejected; n > 100000 {
 			t.Errorf("%s: %d attempts before giving up", method, n)
 		}
+	}
+}
+
+// TestKeepPathsMemory: with KeepPaths the paths are the only full-size
+// copy of the results (they used to be held twice, once per layout).
+func TestKeepPathsMemory(t *testing.T) {
+	sys := gbm([]float64{0.1}, []float64{0.2}, false)
+	const K, paths = 200, 4096
+	ts := make([]float64, K)
+	for i := range ts {
+		ts[i] = float64(i) / K
+	}
+	for _, adaptive := range []bool{false, true} {
+		o := &Options{Dt: 1.0 / K, KeepPaths: true, Workers: 2}
+		if adaptive {
+			o.Method, o.Adaptive = MethodHeun, true
+		}
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		e, err := SolvePaths(sys, []float64{1}, ts, paths, 3, o)
+		runtime.ReadMemStats(&after)
+		if err != nil {
+			t.Fatal(err)
+		}
+		results := 8 * K * paths
+		if got := int(after.TotalAlloc - before.TotalAlloc); got > results*3/2 {
+			t.Errorf("adaptive=%v: SolvePaths allocated %d bytes for %d bytes of paths", adaptive, got, results)
+		}
+		// The statistics are those of the kept paths.
+		col := make([]float64, paths)
+		for p := range col {
+			col[p] = e.At(K-1, p)[0]
+		}
+		var q [3]float64
+		quantiles(col, []float64{0.05, 0.5, 0.95}, q[:])
+		if q[0] != e.Q05[K-1][0] || q[1] != e.Q50[K-1][0] || q[2] != e.Q95[K-1][0] {
+			t.Errorf("adaptive=%v: quantiles %v, of the kept paths %v", adaptive, []float64{e.Q05[K-1][0], e.Q50[K-1][0], e.Q95[K-1][0]}, q)
+		}
+	}
+}
+
+// TestSolverReusesItsTree: a Solver given no path rebuilds its tree in
+// place for every solve: no allocation, and no stale cached points from
+// the previous span leak into the next solve.
+func TestSolverReusesItsTree(t *testing.T) {
+	sys := gbm([]float64{0.1}, []float64{0.5}, false)
+	s, err := NewSolver(sys, &Options{Method: MethodMilstein, Dt: 1e-2, Seed: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sol := new(Solution)
+	for _, ts := range [][]float64{{0, 1}, {0, 0.5, 2}, {0, 1}, {0.5, 1}} {
+		if err := s.Solve([]float64{1}, ts, nil, sol); err != nil {
+			t.Fatal(err)
+		}
+		fresh, err := Solve(sys, []float64{1}, ts, nil, &Options{Method: MethodMilstein, Dt: 1e-2, Seed: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k := range ts {
+			if sol.Y[k][0] != fresh.Y[k][0] {
+				t.Errorf("ts %v: reused solver gives %v at %g, a fresh one %v", ts, sol.Y[k][0], ts[k], fresh.Y[k][0])
+			}
+		}
+	}
+	ts := []float64{0, 0.5, 1}
+	if a := testing.AllocsPerRun(3, func() {
+		if err := s.Solve([]float64{1}, ts, nil, sol); err != nil {
+			t.Fatal(err)
+		}
+	}); a != 0 {
+		t.Errorf("%v allocations per solve without a path, want 0", a)
 	}
 }

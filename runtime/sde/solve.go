@@ -105,11 +105,10 @@ func (s *Solver) Solve(y0, ts []float64, bm BrownianPath, sol *Solution) error {
 		dt = (tEnd - t0) / div
 	}
 	if bm == nil {
-		if s.tree == nil || s.tree.m != p.m {
-			s.tree = NewBrownianTree(t0, tEnd, p.m, s.o.Seed, (tEnd-t0)/(1<<24))
-		} else {
-			*s.tree = *NewBrownianTree(t0, tEnd, p.m, s.o.Seed, (tEnd-t0)/(1<<24))
+		if s.tree == nil {
+			s.tree = new(BrownianTree)
 		}
+		s.tree.init(t0, tEnd, p.m, s.o.Seed, (tEnd-t0)/(1<<24))
 		bm = s.tree
 	}
 	if bm.Dim() != p.m {
