@@ -15,6 +15,9 @@ import (
 // Errors are an ErrorList of *Error wrapping ErrSyntax.
 func Parse(filename string, src []byte) (*File, error) {
 	lines := strings.Split(string(src), "\n")
+	if err := checkNesting(filename, string(src), lines); err != nil {
+		return nil, ErrorList{err}
+	}
 	g, err := fileParser.ParseBytes(filename, src)
 	if err != nil {
 		return nil, ErrorList{syntaxError(err, filename, lines)}
@@ -36,6 +39,9 @@ func Parse(filename string, src []byte) (*File, error) {
 // allowed anywhere in it.
 func ParseExpr(src string) (Node, error) {
 	lines := strings.Split(src, "\n")
+	if err := checkNesting("", src, lines); err != nil {
+		return nil, ErrorList{err}
+	}
 	g, err := exprParser.ParseString("", src)
 	if err != nil {
 		return nil, ErrorList{syntaxError(err, "", lines)}
@@ -58,6 +64,79 @@ func syntaxError(err error, filename string, lines []string) *Error {
 		return &Error{Pos: pos, Msg: pe.Message(), Kind: ErrSyntax, Line: sourceLine(lines, pos.Line)}
 	}
 	return &Error{Pos: lexer.Position{Filename: filename, Line: 1, Column: 1}, Msg: err.Error(), Kind: ErrSyntax}
+}
+
+// MaxNesting is the deepest expression nesting Parse accepts: brackets,
+// and chains of unary minuses and powers (-(-x), x^x^x), which the parser
+// and the checker descend recursively. Deeper input is reported as a
+// syntax error at the token that goes too deep, instead of exhausting the
+// stack.
+const MaxNesting = 1000
+
+// checkNesting scans the tokens of src once and reports the first one at
+// which the recursion depth the grammar needs exceeds MaxNesting. The
+// depth is the number of open brackets plus, at each bracket level, the
+// number of unary minuses and ^ since the last binary operator, comma,
+// equals sign or brace of that level.
+func checkNesting(filename, src string, lines []string) *Error {
+	lx, err := nodeLexer.LexString(filename, src)
+	if err != nil {
+		return nil // the parser reports it
+	}
+	var (
+		saved []int // chain of each enclosing bracket level
+		sum   int   // Σ saved
+		chain int   // unary minuses and powers at this level
+		// operand is set after a token that ends an operand (so a
+		// following '-' is binary).
+		operand bool
+	)
+	for {
+		tok, err := lx.Next()
+		if err != nil || tok.EOF() {
+			return nil
+		}
+		switch tok.Type {
+		case commentType, spaceType, eolType:
+			continue
+		case numberType, identType:
+			operand = true
+			continue
+		}
+		switch tok.Value {
+		case "(", "[":
+			saved = append(saved, chain)
+			sum += chain
+			chain = 0
+			operand = false
+		case ")", "]":
+			if n := len(saved); n > 0 {
+				chain = saved[n-1]
+				sum -= chain
+				saved = saved[:n-1]
+			}
+			operand = true
+		case "'":
+			operand = true
+		case "^":
+			chain++
+			operand = false
+		case "-":
+			if operand {
+				chain = 0
+			} else {
+				chain++
+			}
+			operand = false
+		default: // + * / comparisons , ; = { }
+			chain = 0
+			operand = false
+		}
+		if d := len(saved) + sum + chain; d > MaxNesting {
+			return &Error{Pos: tok.Pos, Msg: fmt.Sprintf("expression nested too deeply (more than %d levels)", MaxNesting),
+				Kind: ErrSyntax, Line: sourceLine(lines, tok.Pos.Line)}
+		}
+	}
 }
 
 // comments lexes src once more to collect the comments the parser elided.
@@ -83,6 +162,8 @@ var (
 	eolType     = nodeLexer.Symbols()["EOL"]
 	commentType = nodeLexer.Symbols()["Comment"]
 	spaceType   = nodeLexer.Symbols()["Space"]
+	numberType  = nodeLexer.Symbols()["Number"]
+	identType   = nodeLexer.Symbols()["Ident"]
 )
 
 type converter struct {
