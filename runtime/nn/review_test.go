@@ -182,6 +182,7 @@ func TestDecodeSafetensorsHostile(t *testing.T) {
 		{"duplicate metadata", `{"__metadata__":{"format_version":"1"},"__metadata__":{"format_version":"9"}}`, nil, `duplicate tensor name "__metadata__"`},
 		{"trailing garbage", `{"a":{"dtype":"F64","shape":[1],"data_offsets":[0,8]}}xyz`, []float64{1}, "after the JSON header"},
 		{"second object", `{"a":{"dtype":"F64","shape":[1],"data_offsets":[0,8]}}{}`, []float64{1}, "after the JSON header"},
+		{"negative dimension", `{"a":{"dtype":"F64","shape":[-1,-8],"data_offsets":[0,64]}}`, []float64{0, 0, 0, 0, 0, 0, 0, 0}, "invalid shape"},
 		{"huge shape", `{"a":{"dtype":"F64","shape":[4294967296,4294967296],"data_offsets":[0,8]}}`, []float64{1}, "invalid shape"},
 		{"huge offsets", `{"a":{"dtype":"F64","shape":[1],"data_offsets":[9223372036854775800,9223372036854775807]}}`, []float64{1}, "tensor \"a\""},
 		{"offset overflow", `{"a":{"dtype":"F64","shape":[0],"data_offsets":[9223372036854775807,9223372036854775807]}}`, []float64{}, "tensor \"a\""},

@@ -185,3 +185,17 @@ func TestDataTimesFinite(t *testing.T) {
 		t.Errorf("infinite time: err = %v, want ErrData", err)
 	}
 }
+
+// TestFewerSamplesThanBatchTime: data shorter than one window is a
+// configuration error, not a panic while sizing the sampler.
+func TestFewerSamplesThanBatchTime(t *testing.T) {
+	data := spiral(t, 30, 3)
+	for _, n := range []int{0, 1, 5, 10} {
+		d := train.Data{T: data.T[:n], Y: data.Y[:n]}
+		cfg := config(adjoint.Backsolve)
+		cfg.BatchSize, cfg.BatchTime = 1, 10
+		if _, err := train.New(newField(1), nn.NewRMSprop(1e-3), d, cfg); !errors.Is(err, train.ErrConfig) {
+			t.Errorf("%d samples, BatchTime 10: err = %v, want ErrConfig", n, err)
+		}
+	}
+}
