@@ -17,8 +17,19 @@ const (
 	maxWidth   = 1 << 14 // units of one net layer
 	maxLayers  = 64
 	maxErrors  = 20
-	maxNetSize = 1 << 26 // parameters of one net
+	maxNetSize = 1 << 26 // parameters of one net, and of a model
 	maxNoise   = 1 << 20 // entries of a noise matrix
+	maxHamWork = 1 << 26 // nodes of H × canonical pairs, for ∂H
+)
+
+// Budgets per file: the components of every declaration together
+// (states, parameters, consts, Wiener processes), and the IR nodes of
+// every model together, so that neither many large declarations nor
+// elementwise operations on large vectors (h*h*…*h with h[65536]) can
+// exhaust memory. Variables so that tests can lower them.
+var (
+	maxComponents = 1 << 20
+	maxNodes      = 1 << 21
 )
 
 // Compile parses and checks src: Parse followed by Check.
@@ -37,12 +48,17 @@ func Check(f *File) (*Program, error) {
 	prog := &Program{}
 	seen := map[string]lexer.Position{}
 	for _, md := range f.Models {
+		if c.tooBig {
+			break // reported; the rest would only repeat it
+		}
 		if p, dup := seen[md.Name]; dup {
 			c.errorf(ErrDuplicate, md.Pos, "model %s is already declared at %s", md.Name, short(p))
 			continue
 		}
 		seen[md.Name] = md.Pos
-		if m := c.model(md); m != nil {
+		m, b := c.model(md)
+		c.nodes += b.Len()
+		if m != nil {
 			prog.Models = append(prog.Models, m)
 		}
 	}
@@ -62,6 +78,12 @@ func Check(f *File) (*Program, error) {
 type checker struct {
 	f    *File
 	errs ErrorList
+	// Size budgets of the file: declared components and IR nodes of the
+	// models already checked; tooBig is set once a budget was exceeded
+	// (and reported).
+	components int
+	nodes      int
+	tooBig     bool
 }
 
 func (c *checker) errorf(kind error, pos lexer.Position, format string, a ...any) {
@@ -150,7 +172,9 @@ var binOps = map[string]Op{
 	"<": OpLT, "<=": OpLE, ">": OpGT, ">=": OpGE, "==": OpEQ, "!=": OpNE,
 }
 
-func (c *checker) model(md *ModelDecl) *Model {
+// model checks one model; it returns nil for a model with errors, and the
+// model's builder either way (for the file's node budget).
+func (c *checker) model(md *ModelDecl) (*Model, *Builder) {
 	nerr := len(c.errs)
 	mc := &modelChecker{c: c, b: NewBuilder(), syms: map[string]*symbol{}, tried: map[int]bool{}}
 	m := &Model{Name: md.Name, Pos: md.Pos, B: mc.b}
@@ -314,6 +338,9 @@ func (c *checker) model(md *ModelDecl) *Model {
 		off += n.NumParams
 	}
 	m.NumParams = off
+	if off > maxNetSize && len(c.errs) == nerr {
+		c.errorf(ErrInvalid, md.Pos, "model %s has too many parameters (%d > %d in all)", md.Name, off, maxNetSize)
+	}
 
 	// Equations.
 	m.Eqs = make([]*Expr, m.Dim)
@@ -391,10 +418,32 @@ func (c *checker) model(md *ModelDecl) *Model {
 		m.Outputs = append(m.Outputs, &Output{Name: s.name, Pos: s.pos, Vector: v.vec, Value: v.e})
 	}
 
+	mc.overBudget(md.Pos, 0)
 	if len(c.errs) > nerr {
-		return nil
+		return nil, mc.b
 	}
-	return m
+	return m, mc.b
+}
+
+// overBudget reports whether the file has exceeded one of its size
+// budgets after adding n declared components, reporting the first excess
+// at pos.
+func (mc *modelChecker) overBudget(pos lexer.Position, n int) bool {
+	c := mc.c
+	if c.tooBig {
+		return true
+	}
+	c.components += n
+	switch {
+	case c.components > maxComponents:
+		c.errorf(ErrInvalid, pos, "the file declares too many components (more than %d in all)", maxComponents)
+	case c.nodes+mc.b.Len() > maxNodes:
+		c.errorf(ErrInvalid, pos, "the model is too large: more than %d expression nodes", maxNodes)
+	default:
+		return false
+	}
+	c.tooBig = true
+	return true
 }
 
 // declare adds a symbol, reporting duplicates and reserved names.
@@ -441,6 +490,9 @@ func (mc *modelChecker) size(d *Decl) (int, bool) {
 		mc.c.errorf(ErrInvalid, d.Pos, "size of %s is too large (%d > %d)", d.Name, n, maxSize)
 		return 0, false
 	}
+	if mc.overBudget(d.Pos, n) {
+		return 0, false
+	}
 	return n, true
 }
 
@@ -474,6 +526,9 @@ func (mc *modelChecker) constDecl(d *Decl, what string, required bool) ([]float6
 		out[i] = e.Value
 	}
 	if n == 0 {
+		if mc.overBudget(d.Pos, len(out)) {
+			return nil, false
+		}
 		return out, true
 	}
 	if !v.vec && len(out) == 1 {
@@ -718,6 +773,9 @@ func (mc *modelChecker) elementwise(pos lexer.Position, name string, op Op, args
 			}
 		}
 		out.e[i] = mc.b.Apply(op, xs...)
+	}
+	if mc.overBudget(pos, 0) {
+		return value{}
 	}
 	return out
 }
@@ -1037,6 +1095,13 @@ func (mc *modelChecker) hamiltonian(ham *HamiltonianItem, eqPos []lexer.Position
 		isMom[p] = true
 	}
 	h.Separable = len(coords)+len(moms) == m.Dim
+	// Differentiating H costs a pass over it per canonical pair.
+	size := 0
+	Walk([]*Expr{H}, func(*Expr) { size++ })
+	if len(coords)*size > maxHamWork {
+		c.errorf(ErrInvalid, ham.Pos, "hamiltonian too large to differentiate (%d nodes × %d coordinates)", size, len(coords))
+		return
+	}
 	// A net in H differentiates into its input Jacobian (OpNetJac), whose
 	// value depends on everything the net's inputs depend on.
 	for i := range coords {
@@ -1052,6 +1117,9 @@ func (mc *modelChecker) hamiltonian(ham *HamiltonianItem, eqPos []lexer.Position
 		m.Eqs[moms[i]] = b.Neg(dq)
 		eqPos[coords[i]] = ham.Pos
 		eqPos[moms[i]] = ham.Pos
+		if mc.overBudget(ham.Pos, 0) {
+			return
+		}
 	}
 	m.Hamiltonian = h
 }

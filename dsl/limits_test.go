@@ -2,6 +2,7 @@ package dsl
 
 import (
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -64,5 +65,84 @@ func TestNestingWithinLimit(t *testing.T) {
 		if _, err := Compile("ok.node", []byte(src)); err != nil {
 			t.Errorf("%.40s…: %.200v", expr, err)
 		}
+	}
+}
+
+// TestSizeBudgets: a file cannot make the checker allocate without bound,
+// whether through many large declarations, elementwise operations on a
+// large vector or many large nets; each excess is an error with a
+// position. (Before the budgets, 160 states of 65536 components — a state
+// vector of 10⁷ — took minutes and gigabytes, and h*h*…*h on h[65536]
+// built a node per factor and component.) The budgets are lowered 64×
+// to keep the test fast; the parameter cases run at full size.
+func TestSizeBudgets(t *testing.T) {
+	defer func(c, n int) { maxComponents, maxNodes = c, n }(maxComponents, maxNodes)
+	fullComponents, fullNodes := maxComponents, maxNodes
+
+	var b strings.Builder
+	b.WriteString("model Big {\n")
+	for i := 0; i < 20; i++ {
+		fmt.Fprintf(&b, "  state h%d[1024] = 0\n  h%d' = -h%d\n", i, i, i)
+	}
+	b.WriteString("}\n")
+	many := b.String()
+
+	b.Reset()
+	for i := 0; i < 20; i++ {
+		fmt.Fprintf(&b, "model M%d {\n  state h[1000] = 0\n  h' = h\n}\n", i)
+	}
+	models := b.String()
+
+	b.Reset()
+	for i := 0; i < 20; i++ {
+		fmt.Fprintf(&b, "  param w%d[65536] = 1\n", i)
+	}
+	params := b.String()
+
+	b.Reset()
+	b.WriteString("model Nets {\n  state x = 1\n")
+	for i := 0; i < 5; i++ {
+		fmt.Fprintf(&b, "  net U%d = mlp(x; hidden = [4096, 4096], out = 1)\n", i)
+	}
+	b.WriteString("  x' = U0[0]\n}\n")
+	nets := b.String()
+
+	for _, tc := range []struct {
+		name, src, want string
+		full             bool // at the real budgets
+	}{
+		// The 17th state of 1024 components passes 16384.
+		{"states", many, "big.node:34:9: the file declares too many components", false},
+		// The budget is per file: the 17th model's state passes it.
+		{"models", models, "big.node:66:9: the file declares too many components", false},
+		{"nodes", "model N {\n  state h[1024] = 1\n  h' = h" + strings.Repeat("*(h+1)", 40) + "\n}\n",
+			"big.node:3:183: the model is too large: more than 32768 expression nodes", false},
+		// The 17th parameter vector of 65536 passes 2^20 components.
+		{"params", "model P {\n  state x = 1\n" + params + "  x' = -x\n}\n",
+			"big.node:19:9: the file declares too many components (more than 1048576 in all)", true},
+		{"nets", nets, "big.node:1:1: model Nets has too many parameters (83968005 > 67108864 in all)", true},
+	} {
+		if tc.full {
+			maxComponents, maxNodes = fullComponents, fullNodes
+		} else {
+			maxComponents, maxNodes = fullComponents/64, fullNodes/64 // 16384, 32768
+		}
+		_, err := Compile("big.node", []byte(tc.src))
+		if !errors.Is(err, ErrInvalid) || !strings.HasPrefix(err.Error(), tc.want) {
+			t.Errorf("%s: got %.300v, want %q", tc.name, err, tc.want)
+		}
+		if n := len(err.(ErrorList)); n != 1 {
+			t.Errorf("%s: %d errors, want the size error alone:\n%v", tc.name, n, err)
+		}
+	}
+	// Within the budgets.
+	maxComponents, maxNodes = fullComponents, fullNodes
+	ok := "model OK {\n  state h[8192] = 1\n  param w[8192] = 0.5\n  h' = -w*h*(h+1)\n}\n"
+	prog, err := Compile("ok.node", []byte(ok))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := prog.Models[0]; m.Dim != 8192 || m.NumParams != 8192 {
+		t.Errorf("dim %d, params %d", m.Dim, m.NumParams)
 	}
 }
