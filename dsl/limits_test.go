@@ -109,7 +109,7 @@ func TestSizeBudgets(t *testing.T) {
 
 	for _, tc := range []struct {
 		name, src, want string
-		full             bool // at the real budgets
+		full            bool // at the real budgets
 	}{
 		// The 17th state of 1024 components passes 16384.
 		{"states", many, "big.node:34:9: the file declares too many components", false},
