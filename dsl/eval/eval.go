@@ -3,7 +3,8 @@
 //
 // The model's equations, noise, outputs and Hamiltonian derivatives are
 // compiled once to dsl.Machine register programs; Func runs one program.
-// For a model without neural terms (and at most MaxSymbolicDim states) the
+// For a model without neural terms (and at most MaxSymbolicDim states and
+// MaxSymbolicParams declared parameters) the
 // Jacobian, the vector–Jacobian products aᵀ∂f/∂(y, θ) and bᵀ∂g/∂(y, θ),
 // ∂f/∂t and the diffusion's diagonal derivative are differentiated
 // symbolically once (dsl.Builder.DiffAll, with the adjoint seeds as extra
@@ -85,6 +86,11 @@ const (
 // mode, whose cost grows with Dim rather than Dim².
 const MaxSymbolicDim = 64
 
+// MaxSymbolicParams is the largest number of declared parameters for which
+// New differentiates symbolically: the symbolic programs take one pass
+// over the model per parameter.
+const MaxSymbolicParams = 1024
+
 // System is an interpreted model. It is not safe for concurrent use;
 // Clone gives each goroutine its own.
 type System struct {
@@ -155,7 +161,7 @@ func New(m *dsl.Model, opts *Options) (*System, error) {
 		}
 	}
 	dim := m.Dim
-	s.sym = len(m.Nets) == 0 && m.Dim <= MaxSymbolicDim && !o.reverse
+	s.sym = len(m.Nets) == 0 && m.Dim <= MaxSymbolicDim && m.NumDeclared <= MaxSymbolicParams && !o.reverse
 	if s.sym {
 		symbolic(m, roots)
 		dim = m.Dim + max(m.Dim, len(m.Noise)) // the adjoint seeds a or b follow the state
