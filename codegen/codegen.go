@@ -21,6 +21,15 @@ var (
 	ErrUnsupported = errors.New("codegen: unsupported model feature")
 )
 
+// MaxDim is the largest number of state components Go generates code
+// for: the Jacobian alone is Dim² statements for a dense model (a net
+// as the whole field).
+const MaxDim = 256
+
+// maxWork bounds the symbolic differentiation, measured as passes over
+// the model's expression nodes.
+const maxWork = 1 << 24
+
 // Options configure Go. A nil *Options means the defaults.
 type Options struct {
 	// Package is the package clause of the generated file; "main" when
@@ -230,8 +239,13 @@ func newGen(m *dsl.Model, typ, source string) (*gen, error) {
 	if g.ham != nil {
 		all = append(all, g.ham)
 	}
+	if m.Dim > MaxDim {
+		return nil, fmt.Errorf("%w: model %s has %d states; generated code is limited to %d (its Jacobian is Dim×Dim statements): simulate it with the interpreter (nodekit sim, package dsl/eval)", ErrUnsupported, m.Name, m.Dim, MaxDim)
+	}
 	var bad error
+	size := 0
 	dsl.Walk(all, func(e *dsl.Expr) {
+		size++
 		switch e.Op {
 		case dsl.OpNetJac:
 			g.netJacInEqs = true
@@ -257,6 +271,15 @@ func newGen(m *dsl.Model, typ, source string) (*gen, error) {
 	})
 	if bad != nil {
 		return nil, bad
+	}
+	// The derivatives take one pass over the model per state (Jac, VJP)
+	// and per declared parameter (VJP), twice with noise.
+	passes := 2*m.Dim + m.NumDeclared
+	if m.Noise != nil {
+		passes *= 2
+	}
+	if passes*size > maxWork {
+		return nil, fmt.Errorf("%w: model %s is too large to differentiate symbolically (%d nodes × %d states and parameters): simulate it with the interpreter (nodekit sim, package dsl/eval)", ErrUnsupported, m.Name, size, m.Dim+m.NumDeclared)
 	}
 	if g.noise != nil {
 		want := m.Dim

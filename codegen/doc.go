@@ -153,4 +153,13 @@
 // may end in apostrophes; they appear only inside strconv.Quote'd
 // literals) and numbers formatted by strconv. Comments of the model are
 // never copied. Any other name is rejected with ErrIdentifier.
+//
+// # Limits
+//
+// Generated code is straight-line, so its size grows with the model: the
+// Jacobian of a model whose field is one net is Dim² statements. Go
+// refuses models with more than MaxDim states, or whose symbolic
+// derivatives would take too many passes over too many nodes, with
+// ErrUnsupported; the interpreter (package dsl/eval, nodekit sim) runs
+// them.
 package codegen
