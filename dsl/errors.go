@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/alecthomas/participle/v2/lexer"
 )
@@ -38,12 +39,12 @@ func (e *Error) Error() string {
 	}
 	fmt.Fprintf(&b, "%s:%d:%d: %s", name, e.Pos.Line, e.Pos.Column, e.Msg)
 	if e.Line != "" {
+		line, col := excerpt(e.Line, e.Pos.Column)
 		b.WriteString("\n    ")
-		b.WriteString(e.Line)
+		b.WriteString(line)
 		b.WriteString("\n    ")
-		col := 1
-		for _, r := range e.Line {
-			if col >= e.Pos.Column {
+		for i, r := range []rune(line) {
+			if i+1 >= col {
 				break
 			}
 			if r == '\t' {
@@ -51,11 +52,44 @@ func (e *Error) Error() string {
 			} else {
 				b.WriteByte(' ')
 			}
-			col += len(string(r))
 		}
 		b.WriteByte('^')
 	}
 	return b.String()
+}
+
+// excerptWidth is the number of characters of a long source line shown
+// on either side of the error's column.
+const excerptWidth = 60
+
+// excerpt returns the source line to print under an error and the
+// column of the caret in it. Positions count characters (runes), so the
+// line is handled as runes; control characters, bidirectional-text
+// controls and invalid UTF-8 (from a binary file, say) become '?', one for one, so that nothing reaches the
+// terminal but printable text; a line longer than 2·excerptWidth is cut
+// to a window around the column, marked by "…" at each cut.
+func excerpt(line string, col int) (string, int) {
+	rs := []rune(line)
+	for i, r := range rs {
+		if r == utf8.RuneError || (r < 0x20 && r != '\t') || (r >= 0x7f && r < 0xa0) || r == 0x2028 || r == 0x2029 ||
+			(r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) {
+			rs[i] = '?'
+		}
+	}
+	if len(rs) <= 2*excerptWidth {
+		return string(rs), col
+	}
+	lo := max(0, col-1-excerptWidth)
+	hi := min(len(rs), col-1+excerptWidth)
+	out := string(rs[lo:hi])
+	if lo > 0 {
+		out = "…" + out
+		col = col - lo + 1
+	}
+	if hi < len(rs) {
+		out += "…"
+	}
+	return out, col
 }
 
 // Unwrap returns the error kind.

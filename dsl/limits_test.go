@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/alecthomas/participle/v2/lexer"
 )
 
 // TestNestingLimit: input nested deeper than MaxNesting is a syntax error
@@ -145,4 +147,46 @@ func TestSizeBudgets(t *testing.T) {
 	if m := prog.Models[0]; m.Dim != 8192 || m.NumParams != 8192 {
 		t.Errorf("dim %d, params %d", m.Dim, m.NumParams)
 	}
+}
+
+// TestErrorExcerpt: the caret counts characters as positions do (it used
+// to count bytes, so it drifted right after a non-ASCII character); a
+// line from a binary file or with terminal escapes is printed with '?'
+// for each control character or invalid byte; a long line is cut to a
+// window around the column.
+func TestErrorExcerpt(t *testing.T) {
+	for _, tc := range []struct {
+		line string
+		col  int
+		want string
+	}{
+		{"αβγ x", 5, "αβγ x\n        ^"},
+		{"\tx = 1", 2, "\tx = 1\n    \t^"},
+		{"x = \x1b[31m\x00\xff\u202ey", 11, "x = ?[31m???y\n              ^"},
+		{strings.Repeat("a", 200) + "X" + strings.Repeat("b", 200), 201,
+			"…" + strings.Repeat("a", 60) + "X" + strings.Repeat("b", 59) + "…\n    " + strings.Repeat(" ", 61) + "^"},
+		{"X" + strings.Repeat("b", 300), 1, "X" + strings.Repeat("b", 59) + "…\n    ^"},
+	} {
+		e := &Error{Pos: lexerPos(1, tc.col), Msg: "m", Kind: ErrSyntax, Line: tc.line}
+		want := "f.node:1:" + strconv.Itoa(tc.col) + ": m\n    " + tc.want
+		if got := e.Error(); got != want {
+			t.Errorf("line %.30q col %d:\ngot  %q\nwant %q", tc.line, tc.col, got, want)
+		}
+	}
+	// End to end: a binary file's error names a position and prints no
+	// control character.
+	src := []byte("model M {\n  state x = 1\n  x' = \x1b]0;pwned\x07\n}\n")
+	_, err := Parse("bin.node", src)
+	if err == nil || !strings.HasPrefix(err.Error(), "bin.node:3:") {
+		t.Fatalf("got %v", err)
+	}
+	for _, r := range err.Error() {
+		if r < 0x20 && r != '\n' && r != '\t' {
+			t.Fatalf("control character %q in %q", r, err.Error())
+		}
+	}
+}
+
+func lexerPos(line, col int) lexer.Position {
+	return lexer.Position{Filename: "f.node", Line: line, Column: col}
 }
