@@ -2,6 +2,7 @@ package dataio
 
 import (
 	"bufio"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -13,12 +14,24 @@ import (
 // the complete new ones. If write returns an error, path is untouched and
 // the temporary file is removed.
 //
-// A path that names something other than a regular file (/dev/null,
+// An existing file keeps its permissions, and a symbolic link keeps
+// pointing at the file, which is replaced. A path that names something
+// other than a regular file (/dev/null,
 // /dev/stdout, a named pipe) is written in place: renaming over it would
 // replace the device with a file.
 func WriteFileAtomic(path string, write func(io.Writer) error) (err error) {
-	if fi, serr := os.Stat(path); serr == nil && !fi.Mode().IsRegular() && !fi.IsDir() {
-		return writeInPlace(path, write)
+	mode := os.FileMode(0o644)
+	if fi, serr := os.Stat(path); serr == nil {
+		if !fi.Mode().IsRegular() && !fi.IsDir() {
+			return writeInPlace(path, write)
+		}
+		if fi.Mode().IsRegular() {
+			mode = fi.Mode().Perm()
+		}
+		// Replace the file a symbolic link points to, not the link.
+		if real, lerr := filepath.EvalSymlinks(path); lerr == nil {
+			path = real
+		}
 	}
 	dir, base := filepath.Split(path)
 	if dir == "" {
@@ -26,6 +39,11 @@ func WriteFileAtomic(path string, write func(io.Writer) error) (err error) {
 	}
 	f, err := os.CreateTemp(dir, "."+base+".tmp*")
 	if err != nil {
+		// Name the file asked for, not the temporary one.
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			return &os.PathError{Op: "create", Path: path, Err: pe.Err}
+		}
 		return err
 	}
 	tmp := f.Name()
@@ -42,7 +60,7 @@ func WriteFileAtomic(path string, write func(io.Writer) error) (err error) {
 	if err = bw.Flush(); err != nil {
 		return err
 	}
-	if err = f.Chmod(0o644); err != nil {
+	if err = f.Chmod(mode); err != nil {
 		return err
 	}
 	if err = f.Sync(); err != nil {
