@@ -152,7 +152,13 @@ func ReadCSVWith(r io.Reader, name string, opts *ReadOptions) (*Table, error) {
 	if opts != nil {
 		o = *opts
 	}
-	cr := csv.NewReader(r)
+	// A UTF-8 byte order mark (spreadsheets write one) is not part of the
+	// first column's name.
+	br := bufio.NewReader(r)
+	if b, err := br.Peek(3); err == nil && string(b) == "\ufeff" {
+		br.Discard(3)
+	}
+	cr := csv.NewReader(br)
 	cr.FieldsPerRecord = -1 // we report ragged rows ourselves, with the line
 	cr.Comment = '#'
 	cr.ReuseRecord = true

@@ -215,3 +215,24 @@ func FuzzReadCSV(f *testing.F) {
 		}
 	})
 }
+
+// A byte order mark, as spreadsheets write, is skipped: it used to become
+// part of the first column's name, so looking up "t" failed with the
+// baffling `no column "t" (have t,x)`.
+func TestReadCSVByteOrderMark(t *testing.T) {
+	tab, err := ReadCSV(strings.NewReader("\ufefft,x\n0,1\n"), "bom.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tab.Header[0] != "t" {
+		t.Fatalf("header %q", tab.Header)
+	}
+	if _, err := tab.Col("t"); err != nil {
+		t.Error(err)
+	}
+	// Only a leading one: elsewhere it is data (and not a number).
+	_, err = ReadCSV(strings.NewReader("t,x\n0,\ufeff1\n"), "bom.csv")
+	if !errors.Is(err, ErrNotNumber) || !strings.HasPrefix(err.Error(), "bom.csv:2: ") {
+		t.Errorf("got %v", err)
+	}
+}
