@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -105,6 +106,13 @@ func runSim(args []string, stdout, stderr io.Writer) error {
 		return usageErr("-rtol and -atol must be non-negative")
 	}
 
+	if *plotPath != "" {
+		// Before the simulation, so that a bad name costs nothing.
+		if _, err := plotio.Format(*plotPath); err != nil {
+			return fmt.Errorf("plot: %w", err)
+		}
+	}
+
 	prog, err := compileFile(file)
 	if err != nil {
 		return err
@@ -112,6 +120,20 @@ func runSim(args []string, stdout, stderr io.Writer) error {
 	m, err := pickModel(prog, *modelName)
 	if err != nil {
 		return err
+	}
+	if m.IsSDE() && *method != "" {
+		if _, err := sde.Lookup(*method); err != nil {
+			return usageErr("%v", err)
+		}
+	}
+	// The trajectories are held in memory (all paths, for the statistics).
+	cols := 2 + m.Dim
+	for _, o := range m.Outputs {
+		cols += len(o.Value)
+	}
+	if cells := float64(*paths) * float64(len(ts)) * float64(cols); cells > maxSimValues {
+		return usageErr("%d path(s) × %d points × %d columns is %.3g values, more than the limit %.0g: use fewer points or paths",
+			*paths, len(ts), cols, cells, float64(maxSimValues))
 	}
 	sys, err := eval.New(m, &eval.Options{Seed: *seed})
 	if err != nil {
@@ -125,11 +147,18 @@ func runSim(args []string, stdout, stderr io.Writer) error {
 			return usageErr("-set %q: want name=number", s)
 		}
 		name = strings.TrimSpace(name)
-		if err := sys.SetParam(name, v); err == nil {
-			continue
-		}
-		if err := sys.SetInitial(y0, name, v); err != nil {
+		base, _, _ := strings.Cut(name, "[")
+		var err error
+		switch {
+		case slices.ContainsFunc(m.Params, func(p *dsl.Param) bool { return p.Name == base }):
+			err = sys.SetParam(name, v)
+		case slices.ContainsFunc(m.States, func(st *dsl.State) bool { return st.Name == base }):
+			err = sys.SetInitial(y0, name, v)
+		default:
 			return fmt.Errorf("-set %s: model %s has no parameter or state of that name", name, m.Name)
+		}
+		if err != nil {
+			return fmt.Errorf("-set %s: %w", name, err)
 		}
 	}
 	if *paths > 1 && !m.IsSDE() {
@@ -236,6 +265,11 @@ func runSim(args []string, stdout, stderr io.Writer) error {
 	}
 	return nil
 }
+
+// maxSimValues bounds the values a simulation keeps in memory (paths ×
+// points × columns), so that a large -paths or -n is a usage error rather
+// than an out-of-memory crash.
+const maxSimValues = 1e8
 
 // sdeModel lets SolvePaths give each goroutine its own interpreter
 // (eval.System keeps registers and is not safe for concurrent use).
@@ -360,6 +394,23 @@ func timeGrid(t0, t1 float64, n int, dt float64, fs *flag.FlagSet) ([]float64, e
 	if math.IsNaN(t0) || math.IsNaN(t1) || math.IsInf(t0, 0) || math.IsInf(t1, 0) || !(t1 > t0) {
 		return nil, fmt.Errorf("need finite t0 < t1, got %v and %v", t0, t1)
 	}
+	if math.IsInf(t1-t0, 0) {
+		return nil, fmt.Errorf("t1 - t0 overflows: %v - %v", t1, t0)
+	}
+	ts, err := timePoints(t0, t1, n, dt, fs)
+	if err != nil {
+		return nil, err
+	}
+	// Points closer than the resolution of float64 at t0 and t1 collapse.
+	for i := 1; i < len(ts); i++ {
+		if !(ts[i] > ts[i-1]) {
+			return nil, fmt.Errorf("output times %v and %v are not distinct in float64: use fewer points or a wider interval", ts[i-1], ts[i])
+		}
+	}
+	return ts, nil
+}
+
+func timePoints(t0, t1 float64, n int, dt float64, fs *flag.FlagSet) ([]float64, error) {
 	nSet, dtSet := false, false
 	fs.Visit(func(f *flag.Flag) {
 		nSet = nSet || f.Name == "n"
