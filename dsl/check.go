@@ -1,6 +1,7 @@
 package dsl
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -482,12 +483,15 @@ func (mc *modelChecker) size(d *Decl) (int, bool) {
 		return 0, true
 	}
 	n, err := strconv.Atoi(d.Size)
+	if errors.Is(err, strconv.ErrRange) {
+		n, err = maxSize+1, nil // reported as too large below
+	}
 	if err != nil || n <= 0 {
 		mc.c.errorf(ErrInvalid, d.Pos, "size of %s must be a positive integer, got %s", d.Name, d.Size)
 		return 0, false
 	}
 	if n > maxSize {
-		mc.c.errorf(ErrInvalid, d.Pos, "size of %s is too large (%d > %d)", d.Name, n, maxSize)
+		mc.c.errorf(ErrInvalid, d.Pos, "size of %s is too large (%s > %d)", d.Name, d.Size, maxSize)
 		return 0, false
 	}
 	if mc.overBudget(d.Pos, n) {
@@ -521,6 +525,10 @@ func (mc *modelChecker) constDecl(d *Decl, what string, required bool) ([]float6
 	for i, e := range v.e {
 		if e.Op != OpConst {
 			mc.c.errorf(ErrInvalid, d.Value.Position(), "the value of %s %s must be a constant expression", what, d.Name)
+			return nil, false
+		}
+		if math.IsNaN(e.Value) || math.IsInf(e.Value, 0) {
+			mc.c.errorf(ErrInvalid, d.Value.Position(), "the value of %s %s is %v, not a finite number", what, d.Name, e.Value)
 			return nil, false
 		}
 		out[i] = e.Value
@@ -867,7 +875,7 @@ func (mc *modelChecker) net(it *NetItem) value {
 		n.NumParams += sizes[i-1]*sizes[i] + sizes[i]
 	}
 	if n.NumParams > maxNetSize {
-		c.errorf(ErrInvalid, it.Pos, "net %s is too large (%d parameters)", it.Name, n.NumParams)
+		c.errorf(ErrInvalid, it.Pos, "net %s is too large (%d parameters, at most %d)", it.Name, n.NumParams, maxNetSize)
 		return value{}
 	}
 	idx := len(mc.m.Nets)

@@ -190,3 +190,26 @@ func TestErrorExcerpt(t *testing.T) {
 func lexerPos(line, col int) lexer.Position {
 	return lexer.Position{Filename: "f.node", Line: line, Column: col}
 }
+
+// TestNonFiniteAndHugeValues: declarations whose constant value folds to
+// NaN or ±Inf are errors at the value (a state x = 0/0 used to reach the
+// solver, which rejected y0 without a position; a param a = 1/0 ran
+// silently), and a size that overflows int is "too large", not "not a
+// positive integer".
+func TestNonFiniteAndHugeValues(t *testing.T) {
+	for _, tc := range []struct{ src, want string }{
+		{"model M {\n  state x = 0/0\n  x' = -x\n}", "v.node:2:14: the value of state x is NaN, not a finite number"},
+		{"model M {\n  state x = 1\n  param a = 1/0\n  x' = -a*x\n}", "v.node:3:14: the value of param a is +Inf, not a finite number"},
+		{"model M {\n  state x = 1\n  const c[2] = [1, -1e308*10]\n  x' = -c[0]*x\n}", "v.node:3:16: the value of const c is -Inf, not a finite number"},
+		{"model M {\n  coord q = 1\n  momentum p = exp(1000)\n  hamiltonian = p^2/2 + q^2/2\n}", "v.node:3:16: the value of momentum p is +Inf"},
+		{"model M {\n  state h[99999999999999999999] = 1\n  h' = -h\n}", "v.node:2:9: size of h is too large (99999999999999999999 > 65536)"},
+		{"model M {\n  state h[65537] = 1\n  h' = -h\n}", "v.node:2:9: size of h is too large (65537 > 65536)"},
+		{"model M {\n  state x = 1\n  net U = mlp(x; hidden = [100000], out = 1)\n  x' = U[0]\n}", "v.node:3:27: want positive integers (at most 16384)"},
+		{"model M {\n  state x = 1\n  net U = mlp(x; hidden = [16384, 16384], out = 1)\n  x' = U[0]\n}", "v.node:3:3: net U is too large (268500993 parameters, at most 67108864)"},
+	} {
+		_, err := Compile("v.node", []byte(tc.src))
+		if !errors.Is(err, ErrInvalid) || !strings.HasPrefix(err.Error(), tc.want) {
+			t.Errorf("%q:\ngot  %.200v\nwant %s", tc.src, err, tc.want)
+		}
+	}
+}
