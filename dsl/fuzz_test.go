@@ -1,6 +1,7 @@
 package dsl
 
 import (
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -43,9 +44,7 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, src string) {
 		file, err := Parse("fuzz.node", []byte(src))
 		if err != nil {
-			if err.Error() == "" {
-				t.Fatal("empty error message")
-			}
+			checkPositions(t, err)
 			return
 		}
 		out := Format(file)
@@ -66,6 +65,7 @@ func FuzzCheck(f *testing.F) {
 	f.Fuzz(func(t *testing.T, src string) {
 		prog, err := Compile("fuzz.node", []byte(src))
 		if err != nil {
+			checkPositions(t, err)
 			return
 		}
 		for _, m := range prog.Models {
@@ -95,4 +95,29 @@ func FuzzCheck(f *testing.F) {
 			_ = mach
 		}
 	})
+}
+
+// checkPositions: a model error is an ErrorList of at most maxErrors
+// *Errors, each with a kind, a message and a position in the file, and
+// printed as "fuzz.node:line:col: message" in printable text.
+func checkPositions(t *testing.T, err error) {
+	t.Helper()
+	list, ok := err.(ErrorList)
+	if !ok || len(list) == 0 || len(list) > maxErrors {
+		t.Fatalf("error %T with %d entries: %v", err, len(list), err)
+	}
+	for _, e := range list {
+		if e.Pos.Filename != "fuzz.node" || e.Pos.Line < 1 || e.Pos.Column < 1 || e.Msg == "" || e.Kind == nil {
+			t.Fatalf("error without a position, message or kind: %#v", e)
+		}
+		prefix := fmt.Sprintf("fuzz.node:%d:%d: ", e.Pos.Line, e.Pos.Column)
+		if s := e.Error(); !strings.HasPrefix(s, prefix) {
+			t.Fatalf("%q does not start with %q", s, prefix)
+		}
+		for _, r := range e.Error() {
+			if r < 0x20 && r != '\n' && r != '\t' {
+				t.Fatalf("control character %q in %q", r, e.Error())
+			}
+		}
+	}
 }

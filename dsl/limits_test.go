@@ -213,3 +213,14 @@ func TestNonFiniteAndHugeValues(t *testing.T) {
 		}
 	}
 }
+
+// TestParseErrorCount: like Check, Parse reports at most maxErrors errors
+// (a file of 10⁴ out-of-range numbers printed 10⁴ errors).
+func TestParseErrorCount(t *testing.T) {
+	src := "model M {\n  state x = 1\n  x' = " + strings.Repeat("1e999 + ", 10000) + "x\n}\n"
+	_, err := Parse("n.node", []byte(src))
+	list, ok := err.(ErrorList)
+	if !ok || len(list) != maxErrors || !strings.HasPrefix(err.Error(), "n.node:3:8: number 1e999 is out of range") {
+		t.Fatalf("%d errors: %.200v", len(list), err)
+	}
+}

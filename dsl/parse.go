@@ -29,6 +29,9 @@ func Parse(filename string, src []byte) (*File, error) {
 	}
 	if len(c.errs) > 0 {
 		c.errs.sort()
+		if len(c.errs) > maxErrors {
+			c.errs = c.errs[:maxErrors]
+		}
 		return nil, c.errs
 	}
 	f.Comments = comments(filename, src)
