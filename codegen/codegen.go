@@ -240,7 +240,7 @@ func newGen(m *dsl.Model, typ, source string) (*gen, error) {
 		all = append(all, g.ham)
 	}
 	if m.Dim > MaxDim {
-		return nil, fmt.Errorf("%w: model %s has %d states; generated code is limited to %d (its Jacobian is Dim×Dim statements): simulate it with the interpreter (nodekit sim, package dsl/eval)", ErrUnsupported, m.Name, m.Dim, MaxDim)
+		return nil, fmt.Errorf("%s: %w: model %s has %d states; generated code is limited to %d (its Jacobian is Dim×Dim statements): simulate it with the interpreter (nodekit sim, package dsl/eval)", m.Pos, ErrUnsupported, m.Name, m.Dim, MaxDim)
 	}
 	var bad error
 	size := 0
@@ -279,7 +279,7 @@ func newGen(m *dsl.Model, typ, source string) (*gen, error) {
 		passes *= 2
 	}
 	if passes*size > maxWork {
-		return nil, fmt.Errorf("%w: model %s is too large to differentiate symbolically (%d nodes × %d states and parameters): simulate it with the interpreter (nodekit sim, package dsl/eval)", ErrUnsupported, m.Name, size, m.Dim+m.NumDeclared)
+		return nil, fmt.Errorf("%s: %w: model %s is too large to differentiate symbolically (%d nodes × %d states and parameters): simulate it with the interpreter (nodekit sim, package dsl/eval)", m.Pos, ErrUnsupported, m.Name, size, m.Dim+m.NumDeclared)
 	}
 	if g.noise != nil {
 		want := m.Dim

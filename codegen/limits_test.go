@@ -36,7 +36,7 @@ func TestSizeLimits(t *testing.T) {
 		switch {
 		case tc.ok && err != nil:
 			t.Errorf("%s: %v", tc.name, err)
-		case !tc.ok && (!errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "model "+prog.Models[0].Name+" ")):
+		case !tc.ok && (!errors.Is(err, ErrUnsupported) || !strings.HasPrefix(err.Error(), "big.node:1:1: codegen: unsupported model feature: model "+prog.Models[0].Name+" ")):
 			t.Errorf("%s: got %v (%d bytes of code), want ErrUnsupported", tc.name, err, len(out))
 		}
 	}
