@@ -167,3 +167,30 @@ func TestFmtWriteBadFile(t *testing.T) {
 		t.Errorf("not formatted: %s", got)
 	}
 }
+
+// TestSindyFlagLimits: flag values whose cost grows without bound are
+// usage errors (-library fourier:1e9 and -ensemble 1e9 ran out of memory
+// or time), and orders and windows must be integers (int(1e300) became
+// -9223372036854775808 in the message).
+func TestSindyFlagLimits(t *testing.T) {
+	dir := t.TempDir()
+	data := sindyLorenzCSV(t, dir)
+	for _, c := range []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"-library", "fourier:1000000000"}, "at most 1000 frequencies"},
+		{[]string{"-ensemble", "1000000000"}, "-ensemble 1000000000 not in [0, 10000]"},
+		{[]string{"-ensemble", "-1"}, "-ensemble -1 not in [0, 10000]"},
+		{[]string{"-diff", "fd:1e300"}, `-diff "fd:1e300": 1e+300 is not an integer`},
+		{[]string{"-diff", "fd:NaN"}, `-diff "fd:NaN": NaN is not an integer`},
+		{[]string{"-diff", "savgol:11.5:3"}, "11.5 is not an integer"},
+		{[]string{"-library", "poly:99999999999999999999"}, "want poly:N with N ≥ 1"},
+	} {
+		args := append([]string{"sindy", "-data", data}, c.args...)
+		code, out, errs := run(t, args...)
+		if code != 2 || out != "" || !strings.Contains(errs, c.msg) {
+			t.Errorf("%v: exit %d, stdout %q, stderr %.200q; want 2 and %q", c.args, code, out, errs, c.msg)
+		}
+	}
+}

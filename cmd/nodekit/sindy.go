@@ -96,8 +96,8 @@ func runSindy(args []string, stdout, stderr io.Writer) error {
 	default:
 		return usageErr("unknown -optimizer %q (want stlsq, sr3 or sr3-l1)", *optimizer)
 	}
-	if *ensemble < 0 {
-		return usageErr("-ensemble %d is negative", *ensemble)
+	if *ensemble < 0 || *ensemble > maxEnsemble {
+		return usageErr("-ensemble %d not in [0, %d]", *ensemble, maxEnsemble)
 	}
 	if *ensemble > 0 {
 		opt = sindy.Ensemble{Base: opt, Models: *ensemble, Seed: 1}
@@ -262,6 +262,11 @@ func parseLibrary(spec, terms string) (sindy.Library, error) {
 		case "poly":
 			libs = append(libs, sindy.Polynomial{Degree: n})
 		case "fourier":
+			// sin(kx), cos(kx) per variable and frequency: a billion
+			// frequencies used to run out of memory.
+			if n > maxFourier {
+				return nil, fmt.Errorf("-library %q: at most %d frequencies", part, maxFourier)
+			}
 			libs = append(libs, sindy.Fourier{Frequencies: n})
 		default:
 			return nil, fmt.Errorf("-library %q: unknown library %q (want poly or fourier)", part, name)
@@ -285,6 +290,12 @@ func parseLibrary(spec, terms string) (sindy.Library, error) {
 	return sindy.Concat(libs...), nil
 }
 
+// Limits on flag values whose cost grows with them.
+const (
+	maxFourier  = 1000
+	maxEnsemble = 10000
+)
+
 func parseDiff(spec string) (sindy.Differentiator, error) {
 	parts := strings.Split(spec, ":")
 	nums := make([]float64, len(parts)-1)
@@ -306,6 +317,14 @@ func parseDiff(spec string) (sindy.Differentiator, error) {
 		return nil, fmt.Errorf("-diff %q: unknown method (want fd, savgol, spline, tv or spectral)", spec)
 	} else if len(nums) > n {
 		return nil, fmt.Errorf("-diff %q: %s takes at most %d parameters", spec, parts[0], n)
+	}
+	if parts[0] == "fd" || parts[0] == "savgol" {
+		// Orders and windows are integers (int(1e300) was garbage).
+		for _, v := range nums {
+			if v != math.Trunc(v) || math.Abs(v) > 1e6 {
+				return nil, fmt.Errorf("-diff %q: %v is not an integer order or window", spec, v)
+			}
+		}
 	}
 	switch parts[0] {
 	case "fd":
