@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -175,6 +177,18 @@ func TestFmtWriteBadFile(t *testing.T) {
 func TestSindyFlagLimits(t *testing.T) {
 	dir := t.TempDir()
 	data := sindyLorenzCSV(t, dir)
+	var b strings.Builder
+	b.WriteString("t")
+	for j := 0; j < 30; j++ {
+		fmt.Fprintf(&b, ",c%d", j)
+	}
+	for r := 0; r < 50; r++ {
+		fmt.Fprintf(&b, "\n%d", r)
+		for j := 0; j < 30; j++ {
+			fmt.Fprintf(&b, ",%g", math.Sin(float64(r*31+j)))
+		}
+	}
+	wide := writeFile(t, dir, "wide.csv", b.String()+"\n")
 	for _, c := range []struct {
 		args []string
 		msg  string
@@ -186,8 +200,13 @@ func TestSindyFlagLimits(t *testing.T) {
 		{[]string{"-diff", "fd:NaN"}, `-diff "fd:NaN": NaN is not an integer`},
 		{[]string{"-diff", "savgol:11.5:3"}, "11.5 is not an integer"},
 		{[]string{"-library", "poly:99999999999999999999"}, "want poly:N with N ≥ 1"},
+		// C(50, 20) ≈ 4.7·10¹³ monomials of 30 columns: ran out of memory.
+		{[]string{"-data", wide, "-library", "poly:20"}, "gives 4.71e+13 features for 50 samples"},
 	} {
 		args := append([]string{"sindy", "-data", data}, c.args...)
+		if c.args[0] == "-data" {
+			args = append([]string{"sindy"}, c.args...)
+		}
 		code, out, errs := run(t, args...)
 		if code != 2 || out != "" || !strings.Contains(errs, c.msg) {
 			t.Errorf("%v: exit %d, stdout %q, stderr %.200q; want 2 and %q", c.args, code, out, errs, c.msg)

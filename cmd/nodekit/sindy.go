@@ -160,6 +160,14 @@ func runSindy(args []string, stdout, stderr io.Writer) error {
 		}
 		trajs = append(trajs, tr)
 	}
+	samples := 0
+	for _, tr := range trajs {
+		samples += len(tr.X)
+	}
+	if nf := libraryFeatures(*library, *terms, len(set.Names)); nf > maxFeatures || nf*float64(samples) > maxFeatureValues {
+		return usageErr("-library %s on %d states gives %.3g features for %d samples, more than the limits %.0g features and %.0g values: lower the degree or the frequencies",
+			*library, len(set.Names), nf, samples, float64(maxFeatures), float64(maxFeatureValues))
+	}
 	var m *sindy.Model
 	if *selectBy != "" {
 		m, _, err = sindy.Select(trajs, set, &sindy.Selection{Criterion: crit})
@@ -294,7 +302,32 @@ func parseLibrary(spec, terms string) (sindy.Library, error) {
 const (
 	maxFourier  = 1000
 	maxEnsemble = 10000
+	// The library matrix has a column per feature and a row per sample.
+	maxFeatures      = 1e5
+	maxFeatureValues = 2e8
 )
+
+// libraryFeatures counts (as a float64, so that it cannot overflow) the
+// features of a valid -library and -terms on n variables: C(n+d, d)
+// monomials up to degree d, 2·k·n Fourier terms, one per extra term.
+func libraryFeatures(spec, terms string, n int) float64 {
+	total := 0.0
+	for part := range strings.SplitSeq(spec, ",") {
+		name, arg, _ := strings.Cut(strings.TrimSpace(part), ":")
+		k, _ := strconv.Atoi(arg)
+		switch name {
+		case "poly":
+			c := 1.0
+			for i := 1; i <= k; i++ {
+				c = c * float64(n+i) / float64(i)
+			}
+			total += c
+		case "fourier":
+			total += 2 * float64(k) * float64(n)
+		}
+	}
+	return total + float64(strings.Count(terms, ";")+1)
+}
 
 func parseDiff(spec string) (sindy.Differentiator, error) {
 	parts := strings.Split(spec, ":")
