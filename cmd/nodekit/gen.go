@@ -49,6 +49,10 @@ func runGen(args []string, stdout, stderr io.Writer) error {
 	if name == "" {
 		name = "main"
 	}
+	if err := overwritesInput("-o", *out, path); err != nil {
+		fmt.Fprintf(stderr, "nodekit gen: %v\n", err)
+		return errUsage
+	}
 	prog, err := compileFile(path)
 	if err != nil {
 		return err

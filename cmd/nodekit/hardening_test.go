@@ -213,3 +213,36 @@ func TestSindyFlagLimits(t *testing.T) {
 		}
 	}
 }
+
+// TestOutputOverInput: an output flag naming an input file is a usage
+// error and the input is left as it was (sim -o m.node m.node replaced
+// the model with a CSV; gen -o m.node m.node with Go).
+func TestOutputOverInput(t *testing.T) {
+	dir := t.TempDir()
+	model := writeFile(t, dir, "l.node", decayNode)
+	data := sindyLorenzCSV(t, dir)
+	before, _ := os.ReadFile(data)
+	link := filepath.Join(dir, "link.node")
+	if err := os.Symlink("l.node", link); err != nil {
+		t.Skip(err)
+	}
+	for _, args := range [][]string{
+		{"sim", model, "-o", model},
+		{"sim", model, "-o", link},
+		{"sim", model, "-plot", model},
+		{"gen", "-o", model, model},
+		{"gen", "-o", link, model},
+		{"sindy", "-data", data, "-emit", data},
+	} {
+		code, out, errs := run(t, args...)
+		if code != 2 || out != "" || !strings.Contains(errs, "would overwrite the input file") {
+			t.Errorf("%v: exit %d, stdout %.100q, stderr %.200q", args, code, out, errs)
+		}
+	}
+	if got, _ := os.ReadFile(model); string(got) != decayNode {
+		t.Errorf("model overwritten:\n%s", got)
+	}
+	if got, _ := os.ReadFile(data); !bytes.Equal(got, before) {
+		t.Error("data overwritten")
+	}
+}

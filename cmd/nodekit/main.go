@@ -81,6 +81,25 @@ func dispatch(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
+// overwritesInput returns an error when out names the same file as one of
+// the inputs (a typo such as `nodekit sim -o m.node m.node` would
+// otherwise replace the model with a CSV).
+func overwritesInput(flagName, out string, inputs ...string) error {
+	if out == "" {
+		return nil
+	}
+	fo, err := os.Stat(out)
+	if err != nil {
+		return nil // does not exist yet
+	}
+	for _, in := range inputs {
+		if fi, err := os.Stat(in); err == nil && os.SameFile(fo, fi) {
+			return fmt.Errorf("%s %s would overwrite the input file %s", flagName, out, in)
+		}
+	}
+	return nil
+}
+
 func main() {
 	os.Exit(dispatch(os.Args[1:], os.Stdout, os.Stderr))
 }

@@ -106,6 +106,11 @@ func runSim(args []string, stdout, stderr io.Writer) error {
 		return usageErr("-rtol and -atol must be non-negative")
 	}
 
+	for _, o := range []struct{ flag, path string }{{"-o", *out}, {"-plot", *plotPath}, {"-stats", *statsPath}} {
+		if err := overwritesInput(o.flag, o.path, file); err != nil {
+			return usageErr("%v", err)
+		}
+	}
 	if *plotPath != "" {
 		// Before the simulation, so that a bad name costs nothing.
 		if _, err := plotio.Format(*plotPath); err != nil {

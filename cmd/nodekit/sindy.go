@@ -147,6 +147,9 @@ func runSindy(args []string, stdout, stderr io.Writer) error {
 		return usageErr("-model %q is not a valid model name", *model)
 	}
 
+	if err := overwritesInput("-emit", *emit, data...); err != nil {
+		return usageErr("%v", err)
+	}
 	var trajs []sindy.Trajectory
 	for _, path := range data {
 		tr, names, err := readTrajectory(path, *states)
