@@ -114,8 +114,10 @@ func (b *Builder) diff1(e, x, zero *Expr, d func(*Expr) *Expr, nets []*Net) *Exp
 			r = b.Mul(b.Mul(c, pw), da)
 		}
 		if dc != zero {
-			// a^c·log(a)·c'
-			r = b.Add(r, b.Mul(b.Mul(e, b.Unary(OpLog, a)), dc))
+			// a^c·log(a)·c', which is 0 where a^c is (a = 0 < c: the
+			// product alone would be 0·(−∞) = NaN).
+			t := b.IfElse(b.Binary(OpNE, e, zero), b.Mul(e, b.Unary(OpLog, a)), zero)
+			r = b.Add(r, b.Mul(t, dc))
 		}
 		return r
 	case OpLT, OpLE, OpGT, OpGE, OpEQ, OpNE, OpSign:

@@ -911,7 +911,9 @@ func (m *Machine) Reverse(p int, a, ay, ap []float64) float64 {
 		case vPow:
 			y := *at(r, in.b)
 			*at(g, in.a) += d * y * math.Pow(x, y-1)
-			*at(g, in.b) += d * *at(r, in.dst) * math.Log(x)
+			if p := *at(r, in.dst); p != 0 { // 0 where x^y is (see Diff)
+				*at(g, in.b) += d * p * math.Log(x)
+			}
 		case vPowK:
 			k := *at(r, in.b)
 			*at(g, in.a) += d * k * math.Pow(x, k-1)

@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"math"
 	"testing"
 
 	"github.com/nodekit/nodekit/dsl"
@@ -36,5 +37,32 @@ func TestManyParamsReverse(t *testing.T) {
 	s.Func(0, y, dy)
 	if dy[0] != -0.25*2+3 {
 		t.Errorf("f = %v", dy[0])
+	}
+}
+
+// TestPowExponentGradientAtZero: d(x^n)/dn = x^n·log(x) is 0 at x = 0 for
+// n > 0 (x^n is 0 for every such n), so a model at the equilibrium x = 0
+// has a finite gradient for its exponent. It was 0·(−∞) = NaN in both the
+// symbolic programs and reverse mode, poisoning training from x(0) = 0.
+func TestPowExponentGradientAtZero(t *testing.T) {
+	prog, err := dsl.Compile("p.node", []byte("model P {\n  state x = 0\n  param n = 2.5\n  x' = 1 - x^n\n}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, reverse := range []bool{false, true} {
+		s, err := New(prog.Models[0], &Options{reverse: reverse})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct{ x, ap, ay float64 }{
+			{0, 0, 0},
+			{2, -0.5 * math.Pow(2, 2.5) * math.Log(2), -0.5 * 2.5 * math.Pow(2, 1.5)},
+		} {
+			ay, ap := []float64{0}, []float64{0}
+			s.VJP(0, []float64{tc.x}, []float64{0.5}, ay, ap)
+			if !(math.Abs(ap[0]-tc.ap) <= 1e-14) || !(math.Abs(ay[0]-tc.ay) <= 1e-14) {
+				t.Errorf("reverse %v, x = %v: ay %v ap %v, want %v %v", reverse, tc.x, ay[0], ap[0], tc.ay, tc.ap)
+			}
+		}
 	}
 }
