@@ -239,7 +239,7 @@ func TestSindyCommandErrors(t *testing.T) {
 		{[]string{"-data", good, "-refine", "-refine-windows", "1,-2"}, 2, `-refine-windows: "-2" is not a positive duration`},
 		{[]string{"-data", good, "-bogus"}, 2, "flag provided but not defined"},
 		{[]string{"-data", write("ragged.csv", "t,x\n0,1\n1\n")}, 1, "ragged.csv:3: 1 fields, want 2"},
-		{[]string{"-data", write("nan.csv", "t,x\n0,1\n0.1,abc\n")}, 1, `nan.csv:3: column x: "abc" is not a number`},
+		{[]string{"-data", write("nan.csv", "t,x\n0,1\n0.1,abc\n")}, 1, `nan.csv:3:5: column x: "abc" is not a number`},
 		{[]string{"-data", write("time.csv", "t,x\n0,1\n0.2,2\n0.1,3\n0.3,4\n")}, 1, "time.csv:4: t not increasing (0.1 after 0.2)"},
 		{[]string{"-data", write("not.csv", "u,x\n0,1\n")}, 1, "no time column t"},
 		{[]string{"-data", good, "-states", "x,q"}, 1, `no state column "q"`},

@@ -31,6 +31,7 @@ var (
 type Error struct {
 	File   string
 	Line   int
+	Column int    // 1-based byte column of the field; zero when not one field's
 	Err    error  // one of the sentinel errors
 	Detail string // human-readable description
 }
@@ -39,6 +40,9 @@ func (e *Error) Error() string {
 	name := e.File
 	if name == "" {
 		name = "<input>"
+	}
+	if e.Line > 0 && e.Column > 0 {
+		return fmt.Sprintf("%s:%d:%d: %s", name, e.Line, e.Column, e.Detail)
 	}
 	if e.Line > 0 {
 		return fmt.Sprintf("%s:%d: %s", name, e.Line, e.Detail)
@@ -174,7 +178,7 @@ func ReadCSVWith(r io.Reader, name string, opts *ReadOptions) (*Table, error) {
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
-				return fail(pe.Line, ErrSyntax, "%v", pe.Err)
+				return nil, &Error{File: name, Line: pe.Line, Column: pe.Column, Err: ErrSyntax, Detail: pe.Err.Error()}
 			}
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
@@ -184,11 +188,12 @@ func ReadCSVWith(r io.Reader, name string, opts *ReadOptions) (*Table, error) {
 			t.Header = make([]string, len(rec))
 			for j, h := range rec {
 				h = strings.TrimSpace(h)
+				_, col := cr.FieldPos(j)
 				if h == "" {
-					return fail(line, ErrHeader, "empty name for column %d in header", j+1)
+					return nil, &Error{File: name, Line: line, Column: col, Err: ErrHeader, Detail: fmt.Sprintf("empty name for column %d in header", j+1)}
 				}
 				if k, dup := seen[h]; dup {
-					return fail(line, ErrDuplicateHeader, "duplicate column %q (columns %d and %d)", h, k+1, j+1)
+					return nil, &Error{File: name, Line: line, Column: col, Err: ErrDuplicateHeader, Detail: fmt.Sprintf("duplicate column %q (columns %d and %d)", h, k+1, j+1)}
 				}
 				seen[h] = j
 				t.Header[j] = h
@@ -200,17 +205,21 @@ func ReadCSVWith(r io.Reader, name string, opts *ReadOptions) (*Table, error) {
 		}
 		row := make([]float64, len(rec))
 		for j, cell := range rec {
+			failCell := func(sentinel error, format string, args ...any) (*Table, error) {
+				l, col := cr.FieldPos(j)
+				return nil, &Error{File: name, Line: l, Column: col, Err: sentinel, Detail: fmt.Sprintf(format, args...)}
+			}
 			s := strings.TrimSpace(cell)
 			v, err := strconv.ParseFloat(s, 64)
 			if err != nil {
 				var ne *strconv.NumError
 				if errors.As(err, &ne) && ne.Err == strconv.ErrRange {
-					return fail(line, ErrNotNumber, "column %s: %q out of float64 range", t.Header[j], s)
+					return failCell(ErrNotNumber, "column %s: %q out of float64 range", t.Header[j], s)
 				}
-				return fail(line, ErrNotNumber, "column %s: %q is not a number", t.Header[j], s)
+				return failCell(ErrNotNumber, "column %s: %q is not a number", t.Header[j], s)
 			}
 			if !o.AllowNonFinite && (math.IsNaN(v) || math.IsInf(v, 0)) {
-				return fail(line, ErrNonFinite, "column %s: %s value not allowed", t.Header[j], s)
+				return failCell(ErrNonFinite, "column %s: %s value not allowed", t.Header[j], s)
 			}
 			row[j] = v
 		}

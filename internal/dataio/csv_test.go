@@ -54,14 +54,18 @@ func TestReadCSVErrors(t *testing.T) {
 		{"header only", "t,x\n", ErrNoRows, "e.csv: header but no data rows"},
 		{"ragged short", "t,x\n0,1\n1\n", ErrRagged, "e.csv:3: 1 fields, want 2"},
 		{"ragged long", "t,x\n0,1\n1,2,3\n", ErrRagged, "e.csv:3: 3 fields, want 2"},
-		{"not number", "t,x\n0,1\n1,abc\n", ErrNotNumber, `e.csv:3: column x: "abc" is not a number`},
-		{"empty cell", "t,x\n0,\n", ErrNotNumber, `e.csv:2: column x: "" is not a number`},
-		{"range", "t,x\n0,1e999\n", ErrNotNumber, `e.csv:2: column x: "1e999" out of float64 range`},
-		{"nan", "t,x\n0,1\n\n1,NaN\n", ErrNonFinite, "e.csv:4: column x: NaN value not allowed"},
-		{"inf", "t,x\n0,-Inf\n", ErrNonFinite, "e.csv:2: column x: -Inf value not allowed"},
-		{"dup header", "t,x,x\n0,1,2\n", ErrDuplicateHeader, `e.csv:1: duplicate column "x" (columns 2 and 3)`},
-		{"empty header", "t,,y\n0,1,2\n", ErrHeader, "e.csv:1: empty name for column 2 in header"},
+		{"not number", "t,x\n0,1\n1,abc\n", ErrNotNumber, `e.csv:3:3: column x: "abc" is not a number`},
+		{"empty cell", "t,x\n0,\n", ErrNotNumber, `e.csv:2:3: column x: "" is not a number`},
+		{"range", "t,x\n0,1e999\n", ErrNotNumber, `e.csv:2:3: column x: "1e999" out of float64 range`},
+		{"nan", "t,x\n0,1\n\n1,NaN\n", ErrNonFinite, "e.csv:4:3: column x: NaN value not allowed"},
+		{"inf", "t,x\n0,-Inf\n", ErrNonFinite, "e.csv:2:3: column x: -Inf value not allowed"},
+		{"dup header", "t,x,x\n0,1,2\n", ErrDuplicateHeader, `e.csv:1:5: duplicate column "x" (columns 2 and 3)`},
+		{"empty header", "t,,y\n0,1,2\n", ErrHeader, "e.csv:1:3: empty name for column 2 in header"},
 		{"bad quote", "t,x\n0,\"1\n", ErrSyntax, "e.csv:2:"},
+		// The column is the field's first byte, counted from 1.
+		{"spaced cell", "t,x,y\n0,  1, q\n", ErrNotNumber, `e.csv:2:7: column y: "q" is not a number`},
+		{"quoted cell", "t,x\n0,\"q\"\n", ErrNotNumber, `e.csv:2:3: column x: "q" is not a number`},
+		{"long line", "t,x\n0.5,1\n1e3,1\n2,  7x\n", ErrNotNumber, `e.csv:4:3: column x: "7x" is not a number`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := ReadCSV(strings.NewReader(tc.in), "e.csv")
@@ -232,7 +236,7 @@ func TestReadCSVByteOrderMark(t *testing.T) {
 	}
 	// Only a leading one: elsewhere it is data (and not a number).
 	_, err = ReadCSV(strings.NewReader("t,x\n0,\ufeff1\n"), "bom.csv")
-	if !errors.Is(err, ErrNotNumber) || !strings.HasPrefix(err.Error(), "bom.csv:2: ") {
+	if !errors.Is(err, ErrNotNumber) || !strings.HasPrefix(err.Error(), "bom.csv:2:3: ") {
 		t.Errorf("got %v", err)
 	}
 }

@@ -18,8 +18,10 @@
 // # Errors
 //
 // Every problem with the data is reported as an *Error that names the file
-// and line ("traj.csv:17: ...") and wraps one of the package's sentinel
-// errors, so callers can test it with errors.Is.
+// and line, and the column (in bytes from 1) when one field is at fault
+// ("traj.csv:17:9: column x: ..."), and wraps one of the package's
+// sentinel errors, so callers can test it with errors.Is. A leading UTF-8
+// byte order mark is skipped.
 //
 // # Writing
 //
