@@ -224,3 +224,16 @@ func TestParseErrorCount(t *testing.T) {
 		t.Fatalf("%d errors: %.200v", len(list), err)
 	}
 }
+
+// TestByteOrderMark: a file that starts with a UTF-8 byte order mark
+// parses (it was "invalid input text"), with columns as an editor shows
+// them.
+func TestByteOrderMark(t *testing.T) {
+	if _, err := Compile("bom.node", []byte("\ufeffmodel M {\n  state x = 1\n  x' = -x\n}\n")); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Compile("bom.node", []byte("\ufeffmodel 1 {}\n"))
+	if err == nil || !strings.HasPrefix(err.Error(), "bom.node:1:7: ") {
+		t.Errorf("got %v, want an error at 1:7", err)
+	}
+}

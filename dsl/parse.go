@@ -1,6 +1,7 @@
 package dsl
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math"
@@ -12,8 +13,12 @@ import (
 )
 
 // Parse parses the .node source src; filename is used in positions.
-// Errors are an ErrorList of *Error wrapping ErrSyntax.
+// Errors are an ErrorList of *Error wrapping ErrSyntax. A leading UTF-8
+// byte order mark is ignored.
 func Parse(filename string, src []byte) (*File, error) {
+	// A UTF-8 byte order mark (some editors write one) is not text;
+	// editors do not show it, so columns are counted without it.
+	src = bytes.TrimPrefix(src, []byte("\ufeff"))
 	lines := strings.Split(string(src), "\n")
 	if err := checkNesting(filename, string(src), lines); err != nil {
 		return nil, ErrorList{err}
