@@ -31,6 +31,10 @@ const (
 var (
 	maxComponents = 1 << 20
 	maxNodes      = 1 << 21
+	// maxDepth bounds the IR's depth, which lets can build up beyond
+	// MaxNesting (let a2 = sin(a1), let a3 = sin(a2), …): the code that
+	// walks the IR recurses that deep, and its derivatives deeper.
+	maxDepth = 1 << 16
 )
 
 // Compile parses and checks src: Parse followed by Check.
@@ -148,6 +152,8 @@ type modelChecker struct {
 	// inNoise is set while the value of a noise line is checked: only
 	// there may Wiener processes be used.
 	inNoise bool
+	// resolveDepth counts the nested resolutions of lets, consts and nets.
+	resolveDepth int
 }
 
 var keywords = map[string]bool{
@@ -440,6 +446,8 @@ func (mc *modelChecker) overBudget(pos lexer.Position, n int) bool {
 		c.errorf(ErrInvalid, pos, "the file declares too many components (more than %d in all)", maxComponents)
 	case c.nodes+mc.b.Len() > maxNodes:
 		c.errorf(ErrInvalid, pos, "the model is too large: more than %d expression nodes", maxNodes)
+	case mc.b.MaxDepth() > maxDepth:
+		c.errorf(ErrInvalid, pos, "expressions nested too deeply: more than %d levels through lets", maxDepth)
 	default:
 		return false
 	}
@@ -595,6 +603,14 @@ func (mc *modelChecker) resolve(s *symbol, use lexer.Position) value {
 		s.resolved = true
 		return value{}
 	}
+	if mc.resolveDepth >= maxDepth {
+		// Lets used before their declaration resolve recursively.
+		mc.c.errorf(ErrInvalid, use, "%s %s: definitions nested too deeply (more than %d levels)", symKindNames[s.kind], s.name, maxDepth)
+		s.resolved = true
+		return value{}
+	}
+	mc.resolveDepth++
+	defer func() { mc.resolveDepth-- }()
 	s.resolving = true
 	var v value
 	switch s.kind {

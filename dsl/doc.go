@@ -78,6 +78,17 @@
 // Stratonovich under the Stratonovich methods; for additive noise the two
 // agree.
 //
+// # Limits
+//
+// Hostile or mistaken input gets an error with a position rather than
+// exhausting the stack, memory or time: expressions nest at most
+// MaxNesting (1000) levels (brackets, and chains of unary minus and ^);
+// one declaration has at most 65536 components and a file 2^20 in all; a
+// net layer is at most 16384 wide, with at most 64 hidden layers and 2^26
+// parameters per net and per model; the models of a file have at most
+// 2^21 IR nodes, and chains of lets at most 65536 levels; a noise matrix
+// has at most 2^20 entries. Parse and Check report at most 20 errors.
+//
 // # The IR
 //
 // Every IR expression is a scalar *Expr node. Vectors of the language

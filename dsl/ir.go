@@ -459,7 +459,17 @@ func (m *Model) ParamVar(i int) *Expr { return m.B.Param(i) }
 type Builder struct {
 	nodes map[nodeKey]*Expr
 	n     int
+	// depth[id] is the length of the longest path from node id down to a
+	// leaf; maxDepth the largest of them. Everything that walks the IR
+	// recurses that deep.
+	depth    []int32
+	maxDepth int
 }
+
+// MaxDepth returns the depth of the deepest node made so far: the number
+// of nodes on the longest path from a node down to a leaf (1 for a
+// leaf). Walking the IR recursively goes this deep.
+func (b *Builder) MaxDepth() int { return b.maxDepth }
 
 type nodeKey struct {
 	op              Op
@@ -502,6 +512,14 @@ func (b *Builder) intern(e Expr) *Expr {
 	n.ID = b.n
 	b.n++
 	b.nodes[k] = n
+	d := int32(0)
+	for _, a := range e.Args {
+		if a.ID < len(b.depth) {
+			d = max(d, b.depth[a.ID])
+		}
+	}
+	b.depth = append(b.depth, d+1)
+	b.maxDepth = max(b.maxDepth, int(d+1))
 	return n
 }
 

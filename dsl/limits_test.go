@@ -237,3 +237,41 @@ func TestByteOrderMark(t *testing.T) {
 		t.Errorf("got %v, want an error at 1:7", err)
 	}
 }
+
+// TestDepthLimit: chains of lets build IR deeper than any source nesting;
+// beyond maxDepth they are an error with a position, since everything
+// that walks the IR recurses that deep (a chain of 10⁶ sin nodes
+// overflowed the stack in NewMachine). Lets used before their
+// declaration resolve recursively, so their nesting is bounded too.
+// maxDepth is lowered to keep the test fast.
+func TestDepthLimit(t *testing.T) {
+	defer func(d int) { maxDepth = d }(maxDepth)
+	maxDepth = 1000
+	var fwd, rev strings.Builder
+	fwd.WriteString("model F {\n  state x = 1\n  let a0 = x\n")
+	rev.WriteString("model R {\n  state x = 1\n  x' = a1200\n")
+	for i := 1; i <= 1200; i++ {
+		fmt.Fprintf(&fwd, "  let a%d = sin(a%d)\n", i, i-1)
+		fmt.Fprintf(&rev, "  let a%d = a%d + 1\n", 1201-i, 1200-i)
+	}
+	fwd.WriteString("  x' = a1200\n}\n")
+	rev.WriteString("  let a0 = x\n}\n")
+	for _, tc := range []struct{ src, want string }{
+		// a999 = sin(…sin(x)) is 1000 deep; a1000 is one more.
+		{fwd.String(), "d.node:1003:15: expressions nested too deeply: more than 1000 levels through lets"},
+		// x' = a1200 starts the chain; the 1001st resolution (a200, used
+		// by a201) fails.
+		{rev.String(), "d.node:1003:14: let a200: definitions nested too deeply (more than 1000 levels)"},
+	} {
+		_, err := Compile("d.node", []byte(tc.src))
+		if !errors.Is(err, ErrInvalid) || !strings.HasPrefix(err.Error(), tc.want) {
+			t.Errorf("got %.300v\nwant %s", err, tc.want)
+		}
+	}
+	maxDepth = 1300
+	for _, src := range []string{fwd.String(), rev.String()} {
+		if _, err := Compile("d.node", []byte(src)); err != nil {
+			t.Errorf("within the limit: %.200v", err)
+		}
+	}
+}
