@@ -23,6 +23,7 @@ func TestSimFlagErrors(t *testing.T) {
 	decay := writeFile(t, dir, "l.node", decayNode)
 	ou := writeFile(t, dir, "o.node", ouNode)
 	out := filepath.Join(dir, "out.csv")
+	big := writeFile(t, dir, "big.node", "model B {\n    state h[20000] = 1\n    h' = -h\n}\n")
 	for _, c := range []struct {
 		args []string
 		code int
@@ -60,6 +61,9 @@ func TestSimFlagErrors(t *testing.T) {
 		// Points that collapse in float64 are a usage error, not a solver
 		// complaint about ts.
 		{[]string{decay, "-t0", "1e300", "-t1", "1.0000000000000002e300", "-n", "5"}, 2, "not distinct"},
+		// The stiff methods' dense Jacobian would be 3.2 GB (and radau5's
+		// complex matrix more).
+		{[]string{big, "-method", "radau5"}, 2, "needs a dense 20000×20000 Jacobian"},
 		// A bad plot name is reported before simulating and writing.
 		{[]string{decay, "-plot", filepath.Join(dir, "x.txt"), "-o", out}, 1, "want a .png"},
 	} {

@@ -214,6 +214,11 @@ func runSim(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return usageErr("%v", err)
 		}
+		if info.Stiff && float64(m.Dim)*float64(m.Dim) > maxJacobian {
+			// The stiff solvers hold dense Dim×Dim matrices.
+			return usageErr("method %s needs a dense %d×%d Jacobian, more than the limit of %.0g entries: use an explicit method",
+				name, m.Dim, m.Dim, float64(maxJacobian))
+		}
 		if info.Fixed {
 			opts.StepSize = *dt
 			if opts.StepSize == 0 {
@@ -275,6 +280,9 @@ func runSim(args []string, stdout, stderr io.Writer) error {
 // points × columns), so that a large -paths or -n is a usage error rather
 // than an out-of-memory crash.
 const maxSimValues = 1e8
+
+// maxJacobian bounds the dense Jacobian of the stiff methods (8·10⁸ bytes).
+const maxJacobian = 1e8
 
 // sdeModel lets SolvePaths give each goroutine its own interpreter
 // (eval.System keeps registers and is not safe for concurrent use).
