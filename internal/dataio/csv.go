@@ -278,9 +278,10 @@ func WriteCSV(w io.Writer, header []string, rows [][]float64) error {
 }
 
 // writeName writes a header cell, quoted when it holds a separator, a quote,
-// a line break, surrounding space, or starts with the comment character.
+// a line break, surrounding space, or starts with the comment character or
+// a byte order mark (which the reader skips at the start of a file).
 func writeName(w *bufio.Writer, s string) {
-	if !strings.ContainsAny(s, ",\"\r\n") && s[0] != '#' && strings.TrimSpace(s) == s {
+	if !strings.ContainsAny(s, ",\"\r\n") && s[0] != '#' && strings.TrimSpace(s) == s && !strings.HasPrefix(s, "\ufeff") {
 		w.WriteString(s)
 		return
 	}

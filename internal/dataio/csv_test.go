@@ -240,3 +240,16 @@ func TestReadCSVByteOrderMark(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+// A first column whose name starts with a byte order mark is quoted when
+// written, so reading it back (which skips a leading mark) keeps the name.
+func TestWriteCSVByteOrderMarkName(t *testing.T) {
+	var buf bytes.Buffer
+	if err := WriteCSV(&buf, []string{"\ufefft", "x"}, [][]float64{{1, 2}}); err != nil {
+		t.Fatal(err)
+	}
+	tab, err := ReadCSV(&buf, "b.csv")
+	if err != nil || tab.Header[0] != "\ufefft" {
+		t.Fatalf("header %q, %v", tab.Header, err)
+	}
+}
