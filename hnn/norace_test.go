@@ -1,0 +1,5 @@
+//go:build !race
+
+package hnn
+
+const raceEnabled = false
