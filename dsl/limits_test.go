@@ -3,6 +3,7 @@ package dsl
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -272,6 +273,27 @@ func TestDepthLimit(t *testing.T) {
 	for _, src := range []string{fwd.String(), rev.String()} {
 		if _, err := Compile("d.node", []byte(src)); err != nil {
 			t.Errorf("within the limit: %.200v", err)
+		}
+	}
+}
+
+// TestSyntaxMessages: syntax errors speak of expressions, names and the
+// end of the file, not of the grammar's Go types (GMul, GExpr) or of
+// grammar fragments.
+func TestSyntaxMessages(t *testing.T) {
+	for _, tc := range []struct{ src, want string }{
+		{"model M {\n  state x = 1\n  x' = (1 +\n}\n", `m.node:4:1: unexpected token "}" (expected an expression)`},
+		{"model M {\n  state x = \n}\n", `m.node:3:1: unexpected token "}" (expected an expression)`},
+		{"model M {\n  state x = 1\n  x' = (x,\n}\n", `m.node:3:10: unexpected token ","` + "\n"},
+		{"model M {\n  state x = 1\n", "m.node:3:1: unexpected end of file (expected \"}\")"},
+		{"model M {\n  state x = 1\n  x' = σ\n}\n", `m.node:3:8: invalid character at "σ\n}\n"`},
+	} {
+		_, err := Parse("m.node", []byte(tc.src))
+		if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
+			t.Errorf("got %q\nwant prefix %q", err, tc.want)
+		}
+		if err != nil && regexp.MustCompile(`\bG[A-Z]|<eol>|<EOF>`).MatchString(err.Error()) {
+			t.Errorf("grammar internals in %q", err)
 		}
 	}
 }

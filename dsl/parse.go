@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -69,9 +70,41 @@ func syntaxError(err error, filename string, lines []string) *Error {
 		if pos.Filename == "" {
 			pos.Filename = filename
 		}
-		return &Error{Pos: pos, Msg: pe.Message(), Kind: ErrSyntax, Line: sourceLine(lines, pos.Line)}
+		return &Error{Pos: pos, Msg: plainMessage(pe.Message()), Kind: ErrSyntax, Line: sourceLine(lines, pos.Line)}
 	}
 	return &Error{Pos: lexer.Position{Filename: filename, Line: 1, Column: 1}, Msg: err.Error(), Kind: ErrSyntax}
+}
+
+var (
+	grammarName = regexp.MustCompile(`\bG[A-Z][A-Za-z]*`)
+	grammarWord = map[string]string{
+		"GFile": "a model", "GModel": "a model", "GItem": "an item", "GDecl": "a declaration",
+		"GNet": "a net", "GNetOption": "a net option", "GEquation": "an equation",
+	}
+	tokenWord = strings.NewReplacer(`unexpected token "<EOF>"`, "unexpected end of file", `"<EOF>"`, "end of file",
+		"lexer: invalid input text ", "invalid character at ", `"\n"`, "newline", "<eol>", "newline",
+		"<ident>", "a name", "<number>", "a number", "<punct>", "a symbol")
+)
+
+// plainMessage rewrites participle's message in the words of the
+// language: the grammar's struct names become "an expression" and the
+// like, and an expectation that is a grammar fragment ("(" newline* (…)*
+// …) is dropped, since the position and the caret say more.
+func plainMessage(msg string) string {
+	msg = tokenWord.Replace(msg)
+	msg = grammarName.ReplaceAllStringFunc(msg, func(g string) string {
+		if w, ok := grammarWord[g]; ok {
+			return w
+		}
+		return "an expression"
+	})
+	if i := strings.Index(msg, " (expected "); i >= 0 {
+		exp := msg[i+len(" (expected ") : len(msg)-1]
+		if strings.ContainsAny(exp, "*|?") || len(exp) > 40 {
+			msg = msg[:i]
+		}
+	}
+	return msg
 }
 
 // MaxNesting is the deepest expression nesting Parse accepts: brackets,

@@ -182,7 +182,7 @@ func TestParseErrors(t *testing.T) {
 		{"model A {\n  state x = 1 2\n}", "a.node:2:15", "unexpected"},
 		{"model {\n}", "a.node:1:7", "unexpected"},
 		{"model A {\n  x' = 1e999\n}", "a.node:2:8", "out of range"},
-		{"model A {\n  state x = $\n}", "a.node:2:13", "invalid input"},
+		{"model A {\n  state x = $\n}", "a.node:2:13", "invalid character"},
 	} {
 		_, err := Parse("a.node", []byte(c.src))
 		if err == nil {
