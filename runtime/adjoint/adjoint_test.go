@@ -392,7 +392,7 @@ func TestErrors(t *testing.T) {
 			t.Errorf("%v: backward MaxSteps: err = %v", m, err)
 		} else if n := len(linTS); !(se.T >= linTS[n-2] && se.T <= linTS[n-1]) {
 			// the backward solve failed in the last interval, and says
-			// where in t (not in its rescaled time)
+			// where
 			t.Errorf("%v: backward failure at t = %g, outside [%g, %g]", m, se.T, linTS[n-2], linTS[n-1])
 		}
 	}
@@ -407,9 +407,9 @@ func TestErrors(t *testing.T) {
 }
 
 // TestAdjointSolverMethods runs the backward passes, whose intervals
-// start from a learnt step in rescaled time, with other solvers: explicit
-// of other orders, multistep, stiff (with a finite-difference Jacobian of
-// the adjoint system), and a fixed-step method that is solved unscaled.
+// start from a learnt step, with other solvers: explicit of other orders,
+// multistep, stiff (with a finite-difference Jacobian of the adjoint
+// system), and a fixed-step method, which learns no step.
 func TestAdjointSolverMethods(t *testing.T) {
 	y0 := []float64{1.2, -0.7}
 	for _, ao := range []*ode.Options{

@@ -13,9 +13,8 @@ type checkpointSys struct {
 	sys   ode.Differentiable
 	n, np int
 	td    *timeDeriv
-	// z(t) is seg's dense output at s = (t − t0)/h, clamped to [lo, hi]
+	// z(t) is seg's dense output at t, clamped to [lo, hi]
 	seg    *ode.Solution
-	t0, h  float64
 	lo, hi float64
 	z      []float64
 	negA   []float64
@@ -34,7 +33,7 @@ func (c *checkpointSys) Func(t float64, y, dy []float64) {
 	n, np := c.n, c.np
 	// Stage times stay inside the segment up to rounding; clamp so the
 	// dense output is never asked to extrapolate.
-	tc := math.Min(math.Max((t-c.t0)/c.h, c.lo), c.hi)
+	tc := math.Min(math.Max(t, c.lo), c.hi)
 	_ = c.seg.Eval(tc, c.z)
 	a := y[:n]
 	for i, v := range a {
@@ -64,7 +63,7 @@ type checkpointState struct {
 
 func newCheckpoint(w *Workspace, fo ode.Options) (*checkpointState, error) {
 	s := &checkpointState{}
-	s.adj = &checkpointSys{sys: w.sys, n: w.n, np: w.np, td: w.td, seg: &s.segSol, h: 1,
+	s.adj = &checkpointSys{sys: w.sys, n: w.n, np: w.np, td: w.td, seg: &s.segSol,
 		z: make([]float64, w.n), negA: make([]float64, w.n)}
 	so := fo
 	so.Dense = true
@@ -148,7 +147,7 @@ func (w *Workspace) checkpoint(y0, ts []float64, loss LossFunc, res *Result) err
 		if _, err := s.seg.solve(Y[j-1], G[j-1], G[j], &res.Stats.Backward); err != nil {
 			return fmt.Errorf("%w: re-solving [%g, %g]: %w", ErrBackward, G[j-1], G[j], err)
 		}
-		s.adj.t0, s.adj.h, s.adj.lo, s.adj.hi = s.seg.timeMap()
+		s.adj.lo, s.adj.hi = s.seg.timeMap()
 		y, err := s.bwd.solve(adj, G[j], G[j-1], &res.Stats.Backward)
 		if err != nil {
 			return fmt.Errorf("%w: interval [%g, %g]: %w", ErrBackward, G[j-1], G[j], err)
@@ -197,7 +196,6 @@ func (w *Workspace) interpolating(y0, ts []float64, loss LossFunc, res *Result) 
 	copy(adj[:n], w.g[N-1])
 	tg := w.td != nil
 	s.adj.nvjp = 0
-	s.adj.t0, s.adj.h = 0, 1
 	s.bwd.start((ts[N-1] - ts[0]) / float64(max(s.segSol.Stats.Accepted, 1)))
 	for i := N - 1; i >= 1; i-- {
 		if tg {

@@ -64,10 +64,10 @@ func (r *rotJac) Jac(_ float64, y, J []float64) {
 }
 func (r *rotJac) Autonomous() bool { return true }
 
-// The checkpointed adjoint re-solves segments with the forward solver in
-// a rescaled time; a stiff forward solver must still get the system's
-// exact Jacobian (it used to fall back to finite differences there, and
-// to differences in t for an autonomous system).
+// The checkpointed adjoint re-solves segments with the forward solver,
+// starting each from a learnt step; a stiff forward solver must get the
+// system's exact Jacobian (it once fell back to finite differences there,
+// and to differences in t for an autonomous system).
 func TestCheckpointResolveUsesExactJacobian(t *testing.T) {
 	for _, m := range []string{"rodas5p", "radau5"} {
 		r := &rotJac{rotDecay: rotDecay{p: []float64{-0.3, 1.7}}}

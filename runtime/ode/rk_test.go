@@ -524,3 +524,25 @@ func TestSolutionEvalAllocatesNothing(t *testing.T) {
 		}
 	}
 }
+
+func TestSetFirstStep(t *testing.T) {
+	s, err := NewSolver(lorenz{}, &Options{SaveSteps: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetFirstStep(0.003); err != nil {
+		t.Fatal(err)
+	}
+	var sol Solution
+	if err := s.Solve([]float64{1, 1, 1}, []float64{0, 0.1}, &sol); err != nil {
+		t.Fatal(err)
+	}
+	if h := sol.StepT[1] - sol.StepT[0]; h != 0.003 {
+		t.Errorf("first step %g, want 0.003", h)
+	}
+	for _, bad := range []float64{-1, math.NaN(), math.Inf(1)} {
+		if s.SetFirstStep(bad) == nil {
+			t.Errorf("SetFirstStep(%g): no error", bad)
+		}
+	}
+}

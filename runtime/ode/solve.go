@@ -122,6 +122,19 @@ func (r *resolved) validate(n int, info MethodInfo) error {
 	return nil
 }
 
+// SetFirstStep sets the initial step size of the solves that follow, as
+// Options.FirstStep does (0: choose it automatically). A caller that
+// solves many adjacent intervals — an adjoint going back observation by
+// observation — carries a step learnt on one interval into the next
+// instead of restarting the step-size search every time.
+func (s *Solver) SetFirstStep(h float64) error {
+	if !(h >= 0) || math.IsInf(h, 0) {
+		return fmt.Errorf("ode: SetFirstStep(%g): want a finite step ≥ 0", h)
+	}
+	s.p.opt.FirstStep = h
+	return nil
+}
+
 // Stats returns the statistics of the last solve (zero before the first).
 func (s *Solver) Stats() Stats {
 	if s.p.stats == nil {
